@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: MIT
+#include "kernel/boot_report.hpp"
+
+#include "kernel/console/log.hpp"
+#include "kernel/lib/json_writer.hpp"
+#include "kernel/power/power.hpp"
+
+namespace nucleo {
+
+namespace {
+constinit BootReport g_report;
+constinit bool g_finishing = false;
+}  // namespace
+
+BootReport& boot_report() { return g_report; }
+
+void finish(ExitCode code, Str status) {
+  // A fault while finishing (e.g. in ACPI power-off) must not recurse.
+  if (g_finishing) power::halt_with_message();
+  g_finishing = true;
+
+  char buffer[1024];
+  BufferSink line(buffer, sizeof buffer);
+  line.write("NUCLEO-RESULT ");
+  JsonObjectWriter json(line);
+  json.field("status", status);
+  json.field("code", static_cast<u64>(code));
+  json.field("cpus_online", static_cast<u64>(g_report.cpus_online));
+  json.field("ram_total_mib", g_report.ram_total_bytes / MiB);
+  json.field("ram_usable_kib", g_report.ram_usable_bytes / KiB);
+  json.field("frames_free", g_report.frames_free);
+  json.field("boot_loader", g_report.boot_loader);
+  json.field("cmdline", g_report.cmdline);
+  json.close();
+  line.write("\n");
+
+  log::info("nucleo: finished with status {} (code {}), powering off", status, static_cast<u8>(code));
+  console::write(line.view());
+  power::power_off(static_cast<u8>(code));
+}
+
+}  // namespace nucleo

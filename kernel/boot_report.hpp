@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: MIT
+// What the boot found, filled in as it goes, and the way every run ends:
+// a human line, the machine-readable result line, then power-off.
+//   NUCLEO-RESULT {"status":"ok","code":0,"ram_total_mib":256,...}
+#pragma once
+
+#include "kernel/exit_code.hpp"
+#include "kernel/lib/str.hpp"
+
+namespace nucleo {
+
+struct BootReport {
+  Str cmdline;
+  Str boot_loader;
+  u64 ram_total_bytes = 0;
+  u64 ram_usable_bytes = 0;
+  u64 frames_free = 0;
+  u32 cpus_online = 1;
+};
+
+BootReport& boot_report();
+
+// status: "ok", "panic", "exception", "error". Never returns.
+[[noreturn]] void finish(ExitCode code, Str status);
+
+}  // namespace nucleo

@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: MIT
+// Exit codes of the kernel: the "code" of the result line, and what QEMU's
+// isa-debug-exit and `tools/nucleo run` report. Tool-side codes (2 usage,
+// 3 missing packages, 124 timeout, 125 emulator died) never collide.
+#pragma once
+
+#include "kernel/lib/types.hpp"
+
+namespace nucleo {
+
+enum class ExitCode : u8 {
+  ok = 0,
+  panic = 10,           // a hypervisor invariant broke
+  cpu_exception = 11,   // unexpected exception in the hypervisor
+  bad_boot_info = 12,   // Multiboot2 information unusable
+  selftest_failed = 13,
+};
+
+}  // namespace nucleo

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: MIT
+// kmain: the boot CPU's path from the Multiboot2 hand-off to the result line.
+#include "kernel/acpi/acpi.hpp"
+#include "kernel/arch/cpu_tables.hpp"
+#include "kernel/boot_info/cmdline.hpp"
+#include "kernel/boot_info/multiboot2.hpp"
+#include "kernel/boot_report.hpp"
+#include "kernel/console/debugcon.hpp"
+#include "kernel/console/log.hpp"
+#include "kernel/console/serial16550.hpp"
+#include "kernel/console/vga_text.hpp"
+#include "kernel/memory/boot_memory.hpp"
+#include "kernel/selftest.hpp"
+#include "kernel/version.hpp"
+
+using namespace nucleo;
+
+namespace {
+
+constinit console::Serial16550 g_com1(0x3F8);
+constinit console::DebugCon g_debugcon;
+constinit console::VgaText g_vga;
+constinit mb2::BootInfo g_boot_info;
+constinit CpuTables g_bsp_tables{};
+
+void init_early_consoles() {
+  if (g_com1.probe_and_init()) console::add_device(g_com1);
+  if (g_debugcon.probe()) console::add_device(g_debugcon);
+}
+
+// VGA text: the loader's EGA-text framebuffer, or on BIOS machines without a
+// framebuffer tag the legacy buffer at 0xB8000 (80x25).
+void init_vga(const mb2::BootInfo& info) {
+  if (info.has_framebuffer) {
+    const mb2::Framebuffer& fb = info.framebuffer;
+    if (fb.type != static_cast<u8>(mb2::FramebufferType::ega_text) || fb.address >= direct_map_limit()) return;
+    g_vga.init(phys_to_virt<u16>(fb.address), fb.width, fb.height);
+  } else if (!info.booted_by_efi()) {
+    g_vga.init(phys_to_virt<u16>(0xB8000), 80, 25);
+  } else {
+    return;
+  }
+  console::add_device(g_vga);
+}
+
+void apply_cmdline(const Cmdline& cmdline) {
+  Str value;
+  if (cmdline.value("loglevel", value)) {
+    log::Level level;
+    if (log::parse_level(value, level)) log::set_level(level);
+    else log::warn("cmdline: loglevel={} is not one of error, warn, info, debug, trace (or 0-4); keeping info", value);
+  }
+}
+
+void parse_boot_info(u32 magic, u32 info_phys) {
+  if (magic != mb2::kBootloaderMagic) {
+    log::error("boot: bad Multiboot2 magic {:#x} (expected {:#x})", magic, mb2::kBootloaderMagic);
+    finish(ExitCode::bad_boot_info, "error");
+  }
+  const u32 total_size = *phys_to_virt<const u32>(info_phys);
+  const Error e = mb2::parse(Bytes(phys_to_virt<const u8>(info_phys), total_size), info_phys, g_boot_info);
+  if (!e.ok()) {
+    log::error("boot: Multiboot2 information at {:#x} is unusable: {} ({}, offset {})", info_phys, e.what,
+               status_name(e.status), e.offset);
+    finish(ExitCode::bad_boot_info, "error");
+  }
+}
+
+// dump=mbi: the raw Multiboot2 information as hex lines, so real blobs can
+// be captured from any machine for the host tests (host-tests/data/).
+void dump_boot_info(const Cmdline& cmdline, u32 info_phys) {
+  Str what;
+  if (!cmdline.value("dump", what) || !(what == "mbi")) return;
+  const Bytes blob(phys_to_virt<const u8>(info_phys), g_boot_info.total_size);
+  for (usize off = 0; off < blob.size(); off += 32) {
+    char hex[80];
+    BufferSink line(hex, sizeof hex);
+    for (u8 b : blob.subspan(off, 32)) format(line, "{:02x}", b);
+    log::info("mbi-hex: {}", line.view());
+  }
+}
+
+}  // namespace
+
+extern "C" [[noreturn]] void kmain(u32 magic, u32 info_phys) {
+  init_early_consoles();
+  log::info("nucleo {}: type-1 hypervisor research kernel (x86-64, Multiboot2)", kVersion);
+  load_cpu_tables(g_bsp_tables);
+  build_idt();
+  load_idt();
+
+  parse_boot_info(magic, info_phys);
+  const mb2::BootInfo& info = g_boot_info;
+  const Cmdline cmdline(info.cmdline);
+  apply_cmdline(cmdline);
+  init_vga(info);
+
+  BootReport& report = boot_report();
+  report.cmdline = info.cmdline;
+  report.boot_loader = info.boot_loader_name;
+  char consoles[96];
+  BufferSink consoles_text(consoles, sizeof consoles);
+  console::describe(consoles_text);
+  log::info("boot: loader \"{}\", consoles: {}", info.boot_loader_name, consoles_text.view());
+  log::info("boot: command line \"{}\"", info.cmdline);
+
+  dump_boot_info(cmdline, info_phys);
+  init_boot_memory(info, info_phys);
+  acpi::init(info, cmdline);
+
+  run_selftest(cmdline);
+  finish(ExitCode::ok, "ok");
+}

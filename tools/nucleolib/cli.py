@@ -1,0 +1,131 @@
+# SPDX-License-Identifier: MIT
+"""Command line of tools/nucleo: `run`, `test` and `iso`.
+
+Everything after `--` is the kernel's command line (joined with spaces);
+`test` passes all its arguments through to ctest untouched. Exit status:
+the kernel's result code for `run`, ctest's for `test`, 2 for usage errors,
+3 for missing packages (non-root), 124 timeout, 125 no result line.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import build, console, iso, packages
+from .emulator import exit_on_sigterm
+
+
+def _positive(kind):
+    def parse(text: str):
+        value = kind(text)
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be > 0: {text}")
+        return value
+    return parse
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="nucleo", description="Build, boot and test the nucleo kernel.",
+        epilog="Arguments after `--` form the kernel command line.")
+    sub = p.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="build, make an ISO, boot it, stream "
+                         "COM1 and exit with the kernel's result code")
+    run.add_argument("--emulator", choices=console.EMULATORS, default="auto",
+                     help="auto = kvm if /dev/kvm and VMX, else bochs")
+    run.add_argument("--cores", type=_positive(int), default=1)
+    run.add_argument("--memory", type=_positive(int), default=256,
+                     metavar="MIB")
+    run.add_argument("--timeout", type=_positive(float), metavar="S",
+                     help="default 300 (bochs) / 120 (qemu, kvm)")
+    run.add_argument("--cpu-model", metavar="NAME",
+                     help="bochs model or qemu -cpu value")
+    run.add_argument("--machine", choices=("pc", "q35"), default="pc",
+                     help="QEMU machine type")
+    run.add_argument("--uefi", action="store_true", help="QEMU with OVMF")
+    run.add_argument("--icount", action="store_true",
+                     help="QEMU TCG -icount shift=0 (deterministic)")
+    run.add_argument("--kernel", metavar="ELF",
+                     help="boot this ELF instead of building nucleo-kernel")
+    sub.add_parser("test", help="configure, build all, run ctest "
+                   "(extra args go to ctest)")
+    mk = sub.add_parser("iso", help="build the kernel and a bootable ISO")
+    mk.add_argument("-o", "--output", metavar="FILE",
+                    help="default: cached under <build>/iso/")
+    mk.add_argument("--kernel", metavar="ELF")
+    return p
+
+
+def _kernel(explicit: str | None) -> str:
+    """Build nucleo-kernel (configuring first if needed) unless given."""
+    if explicit:
+        return explicit
+    build.configure(force=False)
+    build.build(build.KERNEL_TARGET)
+    return str(build.kernel_path())
+
+
+def cmd_run(args, cmdline: str) -> int:
+    emulator = console.resolve_emulator(args.emulator)
+    problem = None
+    if emulator == "kvm" and not console.qemu.kvm_usable():
+        problem = "--emulator kvm needs /dev/kvm and a VMX host"
+    elif emulator == "bochs" and (args.uefi or args.icount
+                                  or args.machine != "pc"):
+        problem = "--uefi/--machine/--icount need --emulator qemu or kvm"
+    elif emulator == "kvm" and args.icount:
+        problem = "--icount needs TCG (--emulator qemu)"
+    if problem:
+        print(f"nucleo: {problem}", file=sys.stderr)
+        return 2
+    packages.ensure(["iso", emulator] + ([] if args.kernel else ["build"]))
+    kernel = _kernel(args.kernel)
+    res = console.run_kernel(
+        emulator, args.cores, args.memory, args.timeout, cmdline,
+        kernel=kernel, cpu_model=args.cpu_model, machine=args.machine,
+        uefi=args.uefi, icount=args.icount, echo=True)
+    if res.result is not None:
+        print(f"nucleo: kernel result {res.result.get('status', '?')}, code "
+              f"{res.exit_code} ({res.emulator}, {res.elapsed:.1f} s)",
+              file=sys.stderr)
+    return res.exit_code
+
+
+def cmd_iso(args, cmdline: str) -> int:
+    packages.ensure(["iso"] + ([] if args.kernel else ["build"]))
+    kernel = _kernel(args.kernel)
+    if args.output:
+        out = iso.make_iso(kernel, cmdline, args.output)
+    else:
+        out = iso.cached_iso(kernel, cmdline, build.build_dir() / "iso")
+    print(out)
+    return 0
+
+
+def cmd_test(extra: list[str]) -> int:
+    packages.ensure(packages.ALL_PURPOSES)
+    build.configure(force=True)
+    build.build()
+    return build.run_ctest(extra)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    exit_on_sigterm()
+    try:
+        if argv and argv[0] == "test":
+            extra = argv[1:]
+            return cmd_test(extra[1:] if extra[:1] == ["--"] else extra)
+        cut = argv.index("--") if "--" in argv else len(argv)
+        parser = _parser()
+        args = parser.parse_args(argv[:cut])
+        cmdline = " ".join(argv[cut + 1:])
+        if args.command == "run":
+            return cmd_run(args, cmdline)
+        return cmd_iso(args, cmdline)
+    except (build.BuildError, iso.IsoError, ValueError) as exc:
+        print(f"nucleo: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("nucleo: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""CTest boot test: boot the kernel once and check its result line.
+
+Goes through nucleolib.console.run_kernel, the very path `nucleo run`
+uses, so a green test means the user command works too. The console is
+streamed to stdout so `ctest --output-on-failure` shows it; every failed
+assertion is named on its own `boot_test: FAIL:` line.
+
+Typical CMake use:
+  add_test(NAME boot-bochs-2cpu COMMAND python3 tools/tests/boot_test.py
+           --kernel $<TARGET_FILE:nucleo-kernel> --emulator bochs
+           --cores 2 --memory 256 --expect-ram)
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)),
+                                os.pardir))
+
+from nucleolib import console  # noqa: E402
+from nucleolib.emulator import exit_on_sigterm  # noqa: E402
+
+
+def parse_args(argv: list[str]) -> tuple[argparse.Namespace, str]:
+    cut = argv.index("--") if "--" in argv else len(argv)
+    p = argparse.ArgumentParser(prog="boot_test.py", description=__doc__,
+                                formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--emulator", choices=console.EMULATORS, default="bochs")
+    p.add_argument("--memory", type=int, default=256, metavar="MIB")
+    p.add_argument("--cores", type=int, default=1)
+    p.add_argument("--timeout", type=float, metavar="S")
+    p.add_argument("--cpu-model", metavar="NAME")
+    p.add_argument("--machine", choices=("pc", "q35"), default="pc")
+    p.add_argument("--uefi", action="store_true", help="QEMU with OVMF")
+    p.add_argument("--max-cores", type=int, metavar="N",
+                   help="QEMU: N-cores more CPUs, hot-pluggable (not present)")
+    p.add_argument("--expect-field", action="append", default=[],
+                   metavar="KEY=VALUE",
+                   help="result-line field equals VALUE (repeatable)")
+    p.add_argument("--kernel", metavar="ELF",
+                   help="default: the built nucleo-kernel")
+    p.add_argument("--expect-code", type=int, default=0, metavar="C")
+    p.add_argument("--expect", action="append", default=[], metavar="REGEX",
+                   help="must match some console line (repeatable)")
+    p.add_argument("--expect-ram", action="store_true",
+                   help="result ram_total_mib within [MIB-2, MIB]")
+    return p.parse_args(argv[:cut]), " ".join(argv[cut + 1:])
+
+
+def check(args: argparse.Namespace, res: console.RunResult) -> list[str]:
+    """Return one message per failed assertion (empty: all passed)."""
+    if res.result is None:
+        why = "timed out" if res.timed_out else "emulator exited"
+        return [f"no NUCLEO-RESULT line ({why}; exit {res.exit_code})"]
+    fails = []
+    if res.exit_code != args.expect_code:
+        fails.append(f"code is {res.exit_code}, expected {args.expect_code}")
+    for regex in args.expect:
+        if not any(re.search(regex, line) for line in res.lines):
+            fails.append(f"no console line matches /{regex}/")
+    for item in args.expect_field:
+        key, _, want = item.partition("=")
+        got = res.result.get(key)
+        if str(got) != want:
+            fails.append(f"result field {key} is {got!r}, expected {want}")
+    if args.expect_ram:
+        ram = res.result.get("ram_total_mib")
+        low, high = args.memory - 2, args.memory
+        if type(ram) is not int or not low <= ram <= high:
+            fails.append(f"ram_total_mib is {ram!r}, expected {low}..{high}")
+    return fails
+
+
+def main(argv: list[str]) -> int:
+    args, cmdline = parse_args(argv)
+    exit_on_sigterm()
+    print(f"boot_test: {args.emulator}, {args.cores} core(s), "
+          f"{args.memory} MiB, cmdline {cmdline!r}", flush=True)
+    res = console.run_kernel(args.emulator, args.cores, args.memory,
+                             args.timeout, cmdline, kernel=args.kernel,
+                             cpu_model=args.cpu_model, machine=args.machine,
+                             uefi=args.uefi, max_cores=args.max_cores,
+                             echo=True,
+                             err=sys.stdout)   # keep notes in console order
+    fails = check(args, res)
+    for msg in fails:
+        print(f"boot_test: FAIL: {msg}", flush=True)
+    if not fails:
+        print(f"boot_test: PASS (code {res.exit_code}, {res.elapsed:.1f} s)")
+    return 1 if fails else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
