@@ -72,3 +72,43 @@ nucleo_boot_test(NAME bad_loglevel EMULATOR qemu ARGS
   --expect "loglevel=loud is not one of error, warn, info, debug, trace"
   -- loglevel=loud)
 
+# Every core (INIT-SIPI-SIPI, cross-calls, TLB shootdown, NMI IPIs): the
+# kernel checks the cross-core primitives itself every boot and fails with
+# code 13 if one of them does not reach every CPU.
+set(NUCLEO_SMP_CHECKS
+  --expect "smp: cross-call ran on ([0-9]+)/\\1 CPUs$"
+  --expect "smp: TLB shootdown: ([0-9]+)/\\1 CPUs saw the old page, \\1/\\1 the new one"
+  --expect "smp: NMI IPIs taken by ([0-9]+)/\\1 APs$|^smp: MADT lists 1 CPUs"
+  --expect "smp: LAPIC timer one-shot \\(1000 us\\) fired on ([0-9]+)/\\1 CPUs, 0 early$")
+# QEMU 7.2 TCG has no x2APIC even with -cpu max; both models still differ in
+# CPUID (leaf 0xB, features), and x2APIC is covered by Bochs below.
+foreach(machine pc q35)
+  foreach(model "qemu64,-x2apic" "max")
+    string(REGEX REPLACE "[^a-z0-9]" "" model_tag "${model}")
+    foreach(n 1 2 4 8 16 64)
+      nucleo_boot_test(NAME smp_${machine}_${model_tag}_${n} EMULATOR qemu ARGS
+        --machine ${machine} --cpu-model ${model} --cores ${n} --memory 256
+        --expect-code 0 --expect-field cpus_online=${n} --expect-field cpus_expected=${n}
+        --expect "cores online: ${n}/${n}|MADT lists 1 CPUs"
+        ${NUCLEO_SMP_CHECKS})
+    endforeach()
+  endforeach()
+endforeach()
+# Hot-pluggable CPUs (disabled MADT entries) are listed but never started.
+nucleo_boot_test(NAME smp_maxcpus EMULATOR qemu ARGS
+  --machine q35 --cores 4 --max-cores 8 --expect-code 0
+  --expect-field cpus_online=4 --expect-field cpus_expected=4
+  --expect "MADT lists 8 CPUs: 4 enabled, 4 disabled and not started"
+  ${NUCLEO_SMP_CHECKS})
+nucleo_boot_test(NAME smp_serial EMULATOR qemu ARGS
+  --cores 4 --expect-code 0 --expect-field cpus_online=4 --expect-field smp_mode=serial
+  ${NUCLEO_SMP_CHECKS} -- smp=serial)
+
+# Bochs: x2APIC (its CPU model has it), then xAPIC forced, with 4 and 2 CPUs.
+nucleo_boot_test(NAME smp_4_x2apic EMULATOR bochs ARGS
+  --cores 4 --memory 128 --expect-code 0 --expect-field cpus_online=4
+  --expect-field apic_mode=x2APIC --expect "cores online: 4/4" ${NUCLEO_SMP_CHECKS})
+nucleo_boot_test(NAME smp_2_xapic_serial EMULATOR bochs ARGS
+  --cores 2 --memory 128 --expect-code 0 --expect-field cpus_online=2
+  --expect-field apic_mode=xAPIC --expect-field smp_mode=serial
+  --expect "cores online: 2/2" ${NUCLEO_SMP_CHECKS} -- apic=xapic smp=serial)

@@ -26,6 +26,13 @@ void finish(ExitCode code, Str status) {
   json.field("status", status);
   json.field("code", static_cast<u64>(code));
   json.field("cpus_online", static_cast<u64>(g_report.cpus_online));
+  json.field("cpus_expected", static_cast<u64>(g_report.cpus_expected));
+  json.field("apic_mode", g_report.apic_mode);
+  json.field("smp_mode", g_report.smp_mode);
+  json.field("smp_bringup_tsc", g_report.smp_bringup_tsc);
+  json.field("smp_bringup_ns", g_report.smp_bringup_ns);
+  json.field("tsc_khz", g_report.tsc_khz);
+  json.field("clock_source", g_report.clock_source);
   json.field("ram_total_mib", g_report.ram_total_bytes / MiB);
   json.field("ram_usable_kib", g_report.ram_usable_bytes / KiB);
   json.field("frames_free", g_report.frames_free);

@@ -16,6 +16,13 @@ struct BootReport {
   u64 ram_usable_bytes = 0;
   u64 frames_free = 0;
   u32 cpus_online = 1;
+  u32 cpus_expected = 1;
+  Str apic_mode = "none";
+  Str smp_mode = "off";
+  u64 smp_bringup_tsc = 0;  // first INIT to last AP online
+  u64 smp_bringup_ns = 0;
+  u64 tsc_khz = 0;
+  Str clock_source = "none";
 };
 
 BootReport& boot_report();

@@ -2,6 +2,9 @@
 // kmain: the boot CPU's path from the Multiboot2 hand-off to the result line.
 #include "kernel/acpi/acpi.hpp"
 #include "kernel/arch/cpu_tables.hpp"
+#include "kernel/arch/cpu.hpp"
+#include "kernel/arch/lapic.hpp"
+#include "kernel/arch/legacy_pic.hpp"
 #include "kernel/boot_info/cmdline.hpp"
 #include "kernel/boot_info/multiboot2.hpp"
 #include "kernel/boot_report.hpp"
@@ -11,7 +14,11 @@
 #include "kernel/console/vga_text.hpp"
 #include "kernel/memory/boot_memory.hpp"
 #include "kernel/selftest.hpp"
+#include "kernel/time/clock.hpp"
 #include "kernel/version.hpp"
+#include "smp/cross_call.hpp"
+#include "smp/smp.hpp"
+#include "smp/smp_selftest.hpp"
 
 using namespace nucleo;
 
@@ -21,7 +28,6 @@ constinit console::Serial16550 g_com1(0x3F8);
 constinit console::DebugCon g_debugcon;
 constinit console::VgaText g_vga;
 constinit mb2::BootInfo g_boot_info;
-constinit CpuTables g_bsp_tables{};
 
 void init_early_consoles() {
   if (g_com1.probe_and_init()) console::add_device(g_com1);
@@ -83,9 +89,10 @@ void dump_boot_info(const Cmdline& cmdline, u32 info_phys) {
 }  // namespace
 
 extern "C" [[noreturn]] void kmain(u32 magic, u32 info_phys) {
+  clock::mark_boot();
   init_early_consoles();
   log::info("nucleo {}: type-1 hypervisor research kernel (x86-64, Multiboot2)", kVersion);
-  load_cpu_tables(g_bsp_tables);
+  load_cpu_tables(smp::boot_cpu().tables);
   build_idt();
   load_idt();
 
@@ -107,7 +114,30 @@ extern "C" [[noreturn]] void kmain(u32 magic, u32 info_phys) {
   dump_boot_info(cmdline, info_phys);
   init_boot_memory(info, info_phys);
   acpi::init(info, cmdline);
+  legacy_pic::remap_and_mask();
+
+  smp::init_boot_cpu(cmdline);
+  const acpi::Platform& acpi = acpi::platform();
+  clock::calibrate(acpi.have_fadt ? acpi.fadt.pm_timer : 0, acpi.have_fadt && acpi.fadt.pm_timer_32bit());
+  const clock::Calibration& cal = clock::calibration();
+  log::info("clock: TSC {}.{:03} MHz, LAPIC timer {}.{:03} MHz (calibrated against the {})", cal.tsc_hz / 1000000,
+            cal.tsc_hz / 1000 % 1000, cal.lapic_timer_hz / 1000000, cal.lapic_timer_hz / 1000 % 1000,
+            clock::source_name(cal.source));
+  smp::init_cross_calls();
+  cpu::enable_interrupts();  // the boot CPU takes IPIs and its timer from here on
+  smp::start_aps(info, cmdline);
+  const smp::Stats& smp_stats = smp::stats();
+  report.cpus_online = smp::cpu_count();
+  report.cpus_expected = smp_stats.expected;
+  report.apic_mode = lapic::mode_name();
+  report.smp_mode = smp_stats.expected == 1 ? "none" : smp_stats.mode == smp::Bringup::parallel ? "parallel" : "serial";
+  report.smp_bringup_tsc = smp_stats.bringup_tsc;
+  report.smp_bringup_ns = smp_stats.bringup_ns;
+  report.tsc_khz = cal.tsc_hz / 1000;
+  report.clock_source = clock::source_name(cal.source);
+  const bool smp_ok = smp::run_selftest();
 
   run_selftest(cmdline);
+  if (!smp_ok) finish(ExitCode::selftest_failed, "error");
   finish(ExitCode::ok, "ok");
 }

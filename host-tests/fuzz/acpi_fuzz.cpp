@@ -5,6 +5,7 @@
 // bytes as the EBDA or as 0xE0000-. Reads clamp at the end of the bytes (a
 // shorter span than asked), which the parsers must handle.
 // Seeds: host-tests/data/acpi_fuzz/ (made by host-tests/fuzz/make_acpi_seeds.py).
+#include "kernel/acpi/madt.hpp"
 #include "kernel/acpi/tables.hpp"
 
 namespace {
@@ -102,6 +103,11 @@ extern "C" int LLVMFuzzerTestOneInput(const u8* data, usize size) {
   g_sink = checksum_ok(input);
   const Result<Hpet> hpet = parse_hpet(input);
   if (hpet.ok()) CHECK(hpet->address != 0);
+  static Madt madt;  // 10 KiB: not on the fuzzer's stack
+  const Error madt_error = parse_madt(input, madt);
+  CHECK(madt.cpu_count <= Madt::kMaxCpus && madt.ioapic_count <= Madt::kMaxIoApics);
+  CHECK(madt.enabled_cpus() <= madt.cpu_count);
+  if (madt_error.ok()) CHECK(size >= 44);
 
   // The BIOS-area scan: the bytes as the EBDA (segment 0x9FC0 at 0x40E), then as 0xE0000-.
   static const u8 kEbdaPointer[2] = {0xC0, 0x9F};

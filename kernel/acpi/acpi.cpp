@@ -86,7 +86,7 @@ const Platform& platform() { return g_platform; }
 void init(const mb2::BootInfo& info, const Cmdline& cmdline) {
   DirectMapMemory mem;
   const Result<Rsdp> rsdp = locate_rsdp(info, mem);
-  if (!rsdp) return report("no usable RSDP; no ACPI power-off", rsdp.error());
+  if (!rsdp) return report("no usable RSDP; no ACPI power-off, CPUs from the boot CPU only", rsdp.error());
   g_platform.rsdp = rsdp.value();
   g_platform.have_rsdp = true;
   log::info("acpi: RSDP revision {}, {} at {:#x}", rsdp->revision, rsdp->revision >= 2 ? "XSDT" : "RSDT",
@@ -104,9 +104,30 @@ void init(const mb2::BootInfo& info, const Cmdline& cmdline) {
     report("FADT", fadt.error());
   }
 
+  const Result<Bytes> hpet_table = find_table(mem, rsdp.value(), "HPET");
+  const Result<Hpet> hpet = hpet_table ? parse_hpet(hpet_table.value()) : Result<Hpet>(hpet_table.error());
+  if (hpet) {
+    g_platform.hpet = hpet.value();
+    g_platform.have_hpet = true;
+    log::info("acpi: HPET at {:#x}", hpet->address);
+  } else if (hpet.error().status != Status::not_found) {
+    report("HPET", hpet.error());
+  }
   if (fadt && fadt->has_reset)
     log::info("acpi: reset register {:#x} (space {}), value {:#x}", fadt->reset_address, fadt->reset_space,
               fadt->reset_value);
+
+  const Result<Bytes> apic = find_table(mem, rsdp.value(), "APIC");
+  if (!apic) return report("MADT", apic.error());
+  const Error e = parse_madt(apic.value(), g_platform.madt);
+  if (!e.ok()) return report("MADT is malformed; using the boot CPU only", e);
+  g_platform.have_madt = true;
+  const Madt& madt = g_platform.madt;
+  log::info("acpi: MADT: {} CPUs ({} enabled), {} I/O APICs, {} interrupt overrides, local APIC at {:#x}",
+            madt.cpu_count, madt.enabled_cpus(), madt.ioapic_count, madt.override_count, madt.lapic_address);
+  for (usize i = 0; i < madt.cpu_count; ++i)
+    log::debug("acpi: MADT CPU UID {} APIC ID {}{}{}", madt.cpus[i].uid, madt.cpus[i].apic_id,
+               madt.cpus[i].enabled ? " enabled" : " disabled", madt.cpus[i].online_capable ? " online-capable" : "");
 }
 
 }  // namespace nucleo::acpi

@@ -4,6 +4,7 @@
 #include "kernel/arch/cpu.hpp"
 #include "kernel/boot_report.hpp"
 #include "kernel/console/log.hpp"
+#include "smp/percpu.hpp"
 
 namespace nucleo {
 
@@ -49,6 +50,10 @@ void set_interrupt_handler(u8 vector, InterruptHandler handler) { g_handlers[vec
 using namespace nucleo;
 
 extern "C" void interrupt_entry(InterruptFrame* f) {
+  if (f->vector == 2 && percpu_ready() && this_cpu().nmi_expected) {
+    ++this_cpu().nmi_count;  // an NMI IPI the kernel sent on purpose
+    return;
+  }
   if (f->vector < 32) fatal_exception(f);
   const InterruptHandler handler = g_handlers[f->vector];
   if (handler) {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Interrupts and exceptions taken by the hypervisor itself. Exceptions are
-// fatal (full register dump, result line, power-off; no reboot loop).
-// Vectors 32-255 go to handlers
+// fatal (full register dump, result line, power-off; no reboot loop), except
+// an NMI the kernel asked for (NMI IPIs). Vectors 32-255 go to handlers
 // registered with set_interrupt_handler.
 #pragma once
 

@@ -43,6 +43,14 @@ TEST_P(RealTables, FadtAndS5) {
   EXPECT_EQ(fadt->pm_timer_32bit(), m.timer_32bit);
   EXPECT_NE(fadt->dsdt, 0u);
 
+  // q35's FADT (revision 3+) has a reset register: the 0xCF9 reset control port.
+  if (std::string(m.prefix) == "qemu_q35_4of8cpu") {
+    EXPECT_TRUE(fadt->has_reset);
+    EXPECT_EQ(fadt->reset_space, 1);
+    EXPECT_EQ(fadt->reset_address, 0xCF9u);
+    EXPECT_EQ(fadt->reset_value, 0x0F);
+  }
+
   const Result<SleepType> s5 = find_s5(Bytes(dsdt.data(), dsdt.size()));
   ASSERT_TRUE(s5.ok()) << s5.error().what;
   EXPECT_EQ(s5->a, 0);  // all four firmwares put S5 at SLP_TYP 0
