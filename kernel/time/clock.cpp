@@ -87,13 +87,21 @@ void calibrate(u32 pm_timer_port, bool pm_timer_32bit) {
   g_cal.tsc_hz = timecal::frequency(m.tsc_ticks, m.ref_ticks, ref_hz);
   g_cal.lapic_timer_hz = timecal::frequency(m.lapic_ticks, m.ref_ticks, ref_hz);
 
+  // CPUID 0x15 is exact where it is true, so it refines a measurement it
+  // agrees with (within 1%); emulators may report a crystal the TSC does not
+  // follow (Bochs's tigerlake model: 2419 MHz for a 50 MHz TSC), so a
+  // disagreement keeps the measurement and says so.
   const u32 max_leaf = cpu::cpuid(0).eax;
   if (max_leaf >= 0x15) {
     const cpu::CpuidResult l15 = cpu::cpuid(0x15);
     const u64 hz = timecal::tsc_from_cpuid15(l15.eax, l15.ebx, l15.ecx);
-    if (hz) {
+    const u64 measured = g_cal.tsc_hz;
+    const u64 diff = hz > measured ? hz - measured : measured - hz;
+    if (hz && (measured == 0 || diff <= measured / 100)) {
       g_cal.tsc_hz = hz;
       g_cal.source = Source::cpuid15;
+    } else if (hz) {
+      g_cal.cpuid15_disagreed_hz = hz;
     }
   }
   if (g_cal.tsc_hz == 0 && max_leaf >= 0x16 && (cpu::cpuid(0x16).eax & 0xFFFF) != 0) {

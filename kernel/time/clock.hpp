@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Time on the boot path: the TSC, calibrated once against a known clock, and
-// the LAPIC timer's rate. Sources in order of trust: CPUID 0x15, the ACPI PM
-// timer, the PIT; CPUID 0x16 (nominal MHz) only when nothing can be measured.
+// the LAPIC timer's rate. Measured against the ACPI PM timer, else the PIT;
+// CPUID 0x15 replaces the measurement when it agrees with it (it is exact);
+// CPUID 0x16 (nominal MHz) only when nothing could be measured.
 #pragma once
 
 #include "kernel/lib/types.hpp"
@@ -15,6 +16,7 @@ struct Calibration {
   u64 tsc_hz = 0;
   u64 lapic_timer_hz = 0;  // at divide-by-1
   Source source = Source::none;
+  u64 cpuid15_disagreed_hz = 0;  // CPUID 0x15's claim, when the measurement refuted it
 };
 
 // Remembers the TSC at kernel entry: the zero of ns_since_boot().
