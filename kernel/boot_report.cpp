@@ -33,6 +33,7 @@ void finish(ExitCode code, Str status) {
   json.field("smp_bringup_ns", g_report.smp_bringup_ns);
   json.field("tsc_khz", g_report.tsc_khz);
   json.field("clock_source", g_report.clock_source);
+  json.field("vmx_cores", static_cast<u64>(g_report.vmx_cores));
   json.field("ram_total_mib", g_report.ram_total_bytes / MiB);
   json.field("ram_usable_kib", g_report.ram_usable_bytes / KiB);
   json.field("frames_free", g_report.frames_free);

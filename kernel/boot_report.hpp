@@ -23,6 +23,7 @@ struct BootReport {
   u64 smp_bringup_ns = 0;
   u64 tsc_khz = 0;
   Str clock_source = "none";
+  u32 vmx_cores = 0;  // cores in VMX root operation
 };
 
 BootReport& boot_report();

@@ -14,6 +14,8 @@ enum class ExitCode : u8 {
   cpu_exception = 11,   // unexpected exception in the hypervisor
   bad_boot_info = 12,   // Multiboot2 information unusable
   selftest_failed = 13,
+  no_vmx = 20,          // VT-x missing, disabled by firmware, or lacking EPT / unrestricted guest
+  vmx_failed = 21,      // VMXON or a VM failed on a machine that has VT-x
 };
 
 }  // namespace nucleo

@@ -19,6 +19,7 @@
 #include "smp/cross_call.hpp"
 #include "smp/smp.hpp"
 #include "smp/smp_selftest.hpp"
+#include "vmx/hw/vmx_root.hpp"
 
 using namespace nucleo;
 
@@ -123,6 +124,9 @@ extern "C" [[noreturn]] void kmain(u32 magic, u32 info_phys) {
   log::info("clock: TSC {}.{:03} MHz, LAPIC timer {}.{:03} MHz (calibrated against the {})", cal.tsc_hz / 1000000,
             cal.tsc_hz / 1000 % 1000, cal.lapic_timer_hz / 1000000, cal.lapic_timer_hz / 1000 % 1000,
             clock::source_name(cal.source));
+  if (cal.cpuid15_disagreed_hz)
+    log::warn("clock: CPUID leaf 0x15 claims a {} MHz TSC, but it runs at the measured rate; ignoring the claim",
+              cal.cpuid15_disagreed_hz / 1000000);
   smp::init_cross_calls();
   cpu::enable_interrupts();  // the boot CPU takes IPIs and its timer from here on
   smp::start_aps(info, cmdline);
@@ -139,5 +143,27 @@ extern "C" [[noreturn]] void kmain(u32 magic, u32 info_phys) {
 
   run_selftest(cmdline);
   if (!smp_ok) finish(ExitCode::selftest_failed, "error");
+
+  if (cmdline.has("vmx") ) {
+    Str vmx_mode;
+    (void)cmdline.value("vmx", vmx_mode);
+    if (vmx_mode == "off") {
+      log::info("vmx: vmx=off on the command line: not entering VMX operation");
+      finish(ExitCode::ok, "ok");
+    }
+  }
+  Str dump;
+  if (cmdline.value("dump", dump) && dump == "vmx") vmx::dump_capability_msrs();
+  const vmx::VmxRootResult root = vmx::enter_vmx_root_everywhere();
+  report.vmx_cores = root.cores_in_root;
+  switch (root.refusal) {
+    case vmx::VmxRefusal::none: break;
+    case vmx::VmxRefusal::no_vmx:
+    case vmx::VmxRefusal::locked_off:
+    case vmx::VmxRefusal::no_ept:
+    case vmx::VmxRefusal::no_unrestricted_guest: finish(ExitCode::no_vmx, "no-vmx");
+    case vmx::VmxRefusal::vmxon_failed:
+    case vmx::VmxRefusal::caps_differ: finish(ExitCode::vmx_failed, "error");
+  }
   finish(ExitCode::ok, "ok");
 }

@@ -42,6 +42,7 @@ NUCLEO_READ_CR(3)
 NUCLEO_READ_CR(4)
 #undef NUCLEO_READ_CR
 
+inline void write_cr0(u64 v) { asm volatile("mov %0, %%cr0" ::"r"(v) : "memory"); }
 inline void write_cr4(u64 v) { asm volatile("mov %0, %%cr4" ::"r"(v) : "memory"); }
 inline void write_cr3(u64 v) { asm volatile("mov %0, %%cr3" ::"r"(v) : "memory"); }
 inline void pause() { asm volatile("pause"); }

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: MIT
+#include "vmx/hw/vmx_root.hpp"
+
+#include "kernel/arch/cpu.hpp"
+#include "kernel/console/log.hpp"
+#include "kernel/memory/boot_memory.hpp"
+#include "smp/cross_call.hpp"
+#include "smp/smp.hpp"
+#include "vmx/hw/instructions.hpp"
+
+namespace nucleo::vmx {
+
+namespace {
+
+constexpr u64 kCr4Vmxe = 1u << 13;
+
+class HwMsrReader final : public MsrReader {
+ public:
+  u64 rdmsr(u32 msr) override { return cpu::rdmsr(msr); }
+};
+
+constinit VmxCapabilities g_caps;
+
+const char* yes(bool b) { return b ? "yes" : "no"; }
+
+void print_capabilities(const VmxCapabilities& c) {
+  log::info("vmx: VMCS revision {:#x}, {} bytes, memory type {}, {} controls", c.revision(), c.region_size(),
+            c.memory_type(), c.true_controls() ? "TRUE" : "legacy");
+  log::info("vmx: EPT {} (4-level {}, 2 MiB {}, 1 GiB {}, INVEPT single {}), VPID {} (INVVPID single {})",
+            yes(c.has_ept()), yes(c.ept_4level()), yes(c.ept_2mb_pages()), yes(c.ept_1gb_pages()),
+            yes(c.invept_single()), yes(c.has_vpid()), yes(c.invvpid_single()));
+  log::info("vmx: unrestricted guest {}, preemption timer {} (TSC >> {}), APIC virtualization {}, "
+            "virtual-interrupt delivery {}, posted interrupts {}, VMFUNC {}, VMCS shadowing {}",
+            yes(c.has_unrestricted_guest()), yes(c.has_preemption_timer()), c.preemption_timer_shift(),
+            yes(c.has_apic_virtualization()), yes(c.has_virtual_interrupt_delivery()), yes(c.has_posted_interrupts()),
+            yes(c.has_vmfunc()), yes(c.has_vmcs_shadowing()));
+}
+
+VmxRefusal check_boot_cpu() {
+  if ((cpu::cpuid(1).ecx & (1u << 5)) == 0) {
+    log::error("vmx: this CPU has no VT-x (CPUID.1:ECX.VMX is 0), so nucleo cannot run guests here.");
+    log::error("vmx: run it where VT-x exists: Bochs (tools/nucleo run --emulator bochs), nested KVM "
+               "(--emulator kvm, QEMU -enable-kvm -cpu host,+vmx) or real hardware. QEMU TCG has no VT-x.");
+    return VmxRefusal::no_vmx;
+  }
+  const u64 fc = cpu::rdmsr(cap_msr::kFeatureControl);
+  if ((fc & kFeatureControlLock) && !(fc & kFeatureControlVmxOutsideSmx)) {
+    log::error("vmx: the firmware locked IA32_FEATURE_CONTROL with VMX disabled ({:#x}).", fc);
+    log::error("vmx: enable \"Intel Virtualization Technology\" (VT-x) in the firmware setup and boot again.");
+    return VmxRefusal::locked_off;
+  }
+  HwMsrReader msrs;
+  g_caps = read_capabilities(msrs);
+  print_capabilities(g_caps);
+  if (!g_caps.has_ept() || !g_caps.ept_4level() || !g_caps.ept_write_back()) {
+    log::error("vmx: this VT-x has no usable EPT (4-level, write-back); nucleo maps guest memory with EPT only.");
+    log::error("vmx: use a newer CPU model (Bochs: --cpu-model corei7_haswell_4770 or later).");
+    return VmxRefusal::no_ept;
+  }
+  if (!g_caps.has_unrestricted_guest()) {
+    log::error("vmx: this VT-x has no unrestricted guest; guests start in real mode and need it.");
+    log::error("vmx: use a newer CPU model (Bochs: --cpu-model corei7_haswell_4770 or later).");
+    return VmxRefusal::no_unrestricted_guest;
+  }
+  return VmxRefusal::none;
+}
+
+// Runs on every CPU (cross-call): its own capabilities must match the boot
+// CPU's (one VMCS layout for all), then CR0/CR4 fixed bits, VMXON.
+void enter_root(void*) {
+  PerCpu& me = this_cpu();
+  HwMsrReader msrs;
+  if (!(read_capabilities(msrs) == g_caps)) {
+    me.vmx_caps_differ = 1;
+    return;
+  }
+  u64 fc = cpu::rdmsr(cap_msr::kFeatureControl);
+  if (!(fc & kFeatureControlLock)) {
+    fc |= kFeatureControlLock | kFeatureControlVmxOutsideSmx;
+    cpu::wrmsr(cap_msr::kFeatureControl, fc);
+  }
+  if (!(fc & kFeatureControlVmxOutsideSmx)) return;
+  cpu::write_cr0(apply_cr0_fixed(g_caps, cpu::read_cr0(), false));
+  cpu::write_cr4(apply_cr4_fixed(g_caps, cpu::read_cr4() | kCr4Vmxe));
+  if (hw::vmxon(me.vmxon_region) == hw::VmStatus::ok) me.vmx_root = 1;
+}
+
+}  // namespace
+
+const VmxCapabilities& capabilities() { return g_caps; }
+
+void dump_capability_msrs() {
+  if ((cpu::cpuid(1).ecx & (1u << 5)) == 0) return;
+  HwMsrReader msrs;
+  const VmxCapabilities c = read_capabilities(msrs);
+  const u32 last = c.has_vmfunc() ? cap_msr::kVmfunc : c.true_controls() ? cap_msr::kTrueEntry : cap_msr::kEptVpid;
+  for (u32 m = cap_msr::kBasic; m <= last; ++m) {
+    if (m == cap_msr::kProcbased2 && !c.has_secondary()) continue;
+    if (m == cap_msr::kEptVpid && c.ept_vpid == 0) continue;
+    if (m >= cap_msr::kTruePinbased && m <= cap_msr::kTrueEntry && !c.true_controls()) continue;
+    log::info("vmx-msr {:#x} {:#018x}", m, cpu::rdmsr(m));
+  }
+  log::info("vmx-msr {:#x} {:#018x}", cap_msr::kFeatureControl, cpu::rdmsr(cap_msr::kFeatureControl));
+}
+
+VmxRootResult enter_vmx_root_everywhere() {
+  VmxRootResult result;
+  result.refusal = check_boot_cpu();
+  if (result.refusal != VmxRefusal::none) return result;
+
+  const CpuSet online = smp::online_cpus();
+  for (u32 i = 0; i < kMaxCpus; ++i) {
+    if (!online.contains(i)) continue;
+    const Result<u64> region = frame_allocator().alloc();
+    if (!region) {
+      log::error("vmx: out of memory for VMXON regions");
+      result.refusal = VmxRefusal::vmxon_failed;
+      return result;
+    }
+    // The region starts with the VMCS revision identifier (24.11.5).
+    u8* page = phys_to_virt<u8>(region.value());
+    for (u64 b = 0; b < kPageSize; ++b) page[b] = 0;
+    *reinterpret_cast<u32*>(page) = g_caps.revision();
+    smp::cpu(i)->vmxon_region = region.value();
+  }
+  const Error e = smp::run_on_cpus(online, enter_root, nullptr);
+  if (!e.ok()) log::error("vmx: {} CPUs did not answer the VMXON cross-call", e.offset);
+
+  for (u32 i = 0; i < kMaxCpus; ++i) {
+    PerCpu* c = online.contains(i) ? smp::cpu(i) : nullptr;
+    if (!c) continue;
+    if (c->vmx_caps_differ) {
+      log::error("vmx: cpu {} (APIC ID {}) reports VMX capabilities that differ from the boot CPU's", i, c->apic_id);
+      result.refusal = VmxRefusal::caps_differ;
+    } else if (!c->vmx_root) {
+      log::error("vmx: VMXON failed on cpu {} (APIC ID {})", i, c->apic_id);
+      result.refusal = VmxRefusal::vmxon_failed;
+    } else {
+      ++result.cores_in_root;
+    }
+  }
+  log::info("vmx: {}/{} cores in VMX root operation, all with the same capabilities{}", result.cores_in_root,
+            online.count(), result.refusal == VmxRefusal::caps_differ ? " (NOT: see above)" : "");
+  return result;
+}
+
+}  // namespace nucleo::vmx
