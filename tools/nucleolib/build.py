@@ -1,14 +1,12 @@
 # SPDX-License-Identifier: MIT
 """Configuring and building the tree with CMake, and finding the kernel ELF.
 
-The kernel's output location is owned by the CMake files, not by this tool,
-so we ask CMake where it put the `nucleo-kernel` target through the CMake
-file API (a query file written before configuring) instead of hard-coding a
-path. `$NUCLEO_KERNEL` overrides everything; a glob is the last resort.
+The kernel is linked by a custom command (kernel/CMakeLists.txt) to
+<build>/kernel/nucleo.elf; that one path is used, never a search, so a stray
+copy under build/ is never booted. `$NUCLEO_KERNEL` overrides it.
 """
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -43,16 +41,9 @@ def _run(argv: list[str], what: str) -> None:
         raise BuildError(f"{what} failed (status {rc})")
 
 
-def _write_file_api_query(bdir: Path) -> None:
-    query = bdir / ".cmake" / "api" / "v1" / "query" / "codemodel-v2"
-    query.parent.mkdir(parents=True, exist_ok=True)
-    query.touch()
-
-
 def configure(bdir: Path | None = None, force: bool = True) -> None:
     """CMake configure: always if `force`, else only without build.ninja."""
     bdir = bdir or build_dir()
-    _write_file_api_query(bdir)
     if force or not (bdir / "build.ninja").exists():
         _run(["cmake", "-S", str(repo_root()), "-B", str(bdir),
               *CONFIGURE_ARGS], "cmake configure")
@@ -76,43 +67,16 @@ def run_ctest(extra: list[str], bdir: Path | None = None) -> int:
     return subprocess.run(argv, check=False).returncode
 
 
-def _from_file_api(bdir: Path, target: str) -> Path | None:
-    reply = bdir / ".cmake" / "api" / "v1" / "reply"
-    indexes = sorted(reply.glob("index-*.json"))
-    if not indexes:
-        return None
-    try:
-        index = json.loads(indexes[-1].read_text())
-        model_file = next(o["jsonFile"] for o in index["objects"]
-                          if o["kind"] == "codemodel")
-        model = json.loads((reply / model_file).read_text())
-        for cfg in model["configurations"]:
-            for tgt in cfg["targets"]:
-                if tgt["name"] != target:
-                    continue
-                info = json.loads((reply / tgt["jsonFile"]).read_text())
-                for art in info.get("artifacts", []):
-                    path = Path(art["path"])
-                    return path if path.is_absolute() else bdir / path
-    except (OSError, ValueError, KeyError, StopIteration):
-        return None
-    return None
-
-
 def kernel_path(bdir: Path | None = None) -> Path:
-    """Locate the built kernel ELF; raises BuildError if there is none."""
+    """The built kernel ELF: kernel/nucleo.elf in the build tree, where
+    kernel/CMakeLists.txt links it (NUCLEO_KERNEL=path overrides). No search:
+    a stray copy elsewhere under build/ must never be booted by mistake."""
     env = os.environ.get("NUCLEO_KERNEL")
     if env:
         return Path(env).resolve()
     bdir = bdir or build_dir()
-    found = _from_file_api(bdir, KERNEL_TARGET)
-    if found and found.is_file():
-        return found
-    names = (KERNEL_TARGET, KERNEL_TARGET + ".elf", "nucleo.elf")
-    hits = [p for n in names for p in bdir.rglob(n)
-            if p.is_file() and "CMakeFiles" not in p.parts
-            and "iso" not in p.parts]
-    if hits:
-        return max(hits, key=lambda p: p.stat().st_mtime)
+    path = bdir / "kernel" / "nucleo.elf"
+    if path.is_file():
+        return path
     raise BuildError(f"no kernel ELF for target {KERNEL_TARGET} under {bdir}"
                      " (set NUCLEO_KERNEL=path to override)")

@@ -1,17 +1,18 @@
 # SPDX-License-Identifier: MIT
-"""Command line of tools/nucleo: `run`, `test` and `iso`.
+"""Command line of tools/nucleo: `run`, `test`, `iso` and `bench`.
 
 Everything after `--` is the kernel's command line (joined with spaces);
 `test` passes all its arguments through to ctest untouched. Exit status:
 the kernel's result code for `run`, ctest's for `test`, 2 for usage errors,
-3 for missing packages (non-root), 124 timeout, 125 no result line.
+3 for missing packages (non-root), 124 timeout, 125 no result line;
+`bench` exits 1 if any benchmark run failed (after writing its report).
 """
 from __future__ import annotations
 
 import argparse
 import sys
 
-from . import build, console, iso, packages
+from . import bench, build, console, iso, packages
 from .emulator import exit_on_sigterm
 
 
@@ -53,6 +54,25 @@ def _parser() -> argparse.ArgumentParser:
     mk.add_argument("-o", "--output", metavar="FILE",
                     help="default: cached under <build>/iso/")
     mk.add_argument("--kernel", metavar="ELF")
+    bn = sub.add_parser("bench", help="benchmarks; results go to docs/")
+    which = bn.add_subparsers(dest="bench", required=True)
+    smp = which.add_parser(
+        "smp", help="INIT-SIPI-SIPI cost per core (QEMU icount, Bochs), "
+        "serial vs parallel, with and without the INIT delay")
+    smp.add_argument("--emulator", choices=("qemu", "bochs", "both"),
+                     help="default both")
+    smp.add_argument("--max-cores", type=_positive(int), metavar="N",
+                     help="skip core counts above N (default: QEMU 64, "
+                     "Bochs 8)")
+    smp.add_argument("--quick", action="store_true",
+                     help="smoke run: QEMU, N in 1,2,4, report to "
+                     "<build>/bench unless --out-dir")
+    smp.add_argument("--out-dir", metavar="DIR",
+                     help="where bench-smp.md/.svg go (default docs)")
+    smp.add_argument("--kernel", metavar="ELF")
+    smp.add_argument("--replot", action="store_true",
+                     help="no boots: rewrite the report from the consoles "
+                     "the last sweep kept in <build>/bench-smp/logs")
     return p
 
 
@@ -122,6 +142,8 @@ def main(argv: list[str] | None = None) -> int:
         cmdline = " ".join(argv[cut + 1:])
         if args.command == "run":
             return cmd_run(args, cmdline)
+        if args.command == "bench":
+            return bench.cmd_smp(args, cmdline, _kernel)
         return cmd_iso(args, cmdline)
     except (build.BuildError, iso.IsoError, ValueError) as exc:
         print(f"nucleo: {exc}", file=sys.stderr)
