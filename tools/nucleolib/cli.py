@@ -46,6 +46,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--uefi", action="store_true", help="QEMU with OVMF")
     run.add_argument("--icount", action="store_true",
                      help="QEMU TCG -icount shift=0 (deterministic)")
+    run.add_argument("--max-cores", type=_positive(int), metavar="N",
+                     help="QEMU: N - cores more CPUs, hot-pluggable "
+                     "(disabled in the MADT, never started)")
     run.add_argument("--kernel", metavar="ELF",
                      help="boot this ELF instead of building nucleo-kernel")
     sub.add_parser("test", help="configure, build all, run ctest "
@@ -90,9 +93,12 @@ def cmd_run(args, cmdline: str) -> int:
     problem = None
     if emulator == "kvm" and not console.qemu.kvm_usable():
         problem = "--emulator kvm needs /dev/kvm and a VMX host"
-    elif emulator == "bochs" and (args.uefi or args.icount
+    elif emulator == "bochs" and (args.uefi or args.icount or args.max_cores
                                   or args.machine != "pc"):
-        problem = "--uefi/--machine/--icount need --emulator qemu or kvm"
+        problem = ("--uefi/--machine/--icount/--max-cores need --emulator "
+                   "qemu or kvm")
+    elif args.max_cores and args.max_cores < args.cores:
+        problem = "--max-cores must be at least --cores"
     elif emulator == "kvm" and args.icount:
         problem = "--icount needs TCG (--emulator qemu)"
     if problem:
@@ -103,7 +109,8 @@ def cmd_run(args, cmdline: str) -> int:
     res = console.run_kernel(
         emulator, args.cores, args.memory, args.timeout, cmdline,
         kernel=kernel, cpu_model=args.cpu_model, machine=args.machine,
-        uefi=args.uefi, icount=args.icount, echo=True)
+        uefi=args.uefi, icount=args.icount, max_cores=args.max_cores,
+        echo=True)
     if res.result is not None:
         print(f"nucleo: kernel result {res.result.get('status', '?')}, code "
               f"{res.exit_code} ({res.emulator}, {res.elapsed:.1f} s)",
