@@ -109,15 +109,34 @@ nucleo_boot_test(NAME smp_serial EMULATOR qemu ARGS
   --cores 4 --expect-code 20 --expect-field cpus_online=4 --expect-field smp_mode=serial
   ${NUCLEO_SMP_CHECKS} -- smp=serial)
 
+# What every test VM must show: each exit class the test guest exercises.
+set(NUCLEO_VM_CHECKS
+  --expect "^\\[vm0\\] cpuid: hypervisor leaf 0x40000000 says NucleoNucleo: ok"
+  --expect "^\\[vm0\\] string I/O: rep outsb reached COM1"
+  --expect "^\\[vm0\\] wrmsr: IA32_VMX_BASIC raises #GP: ok"
+  --expect "^\\[vm0\\] xsetbv: XCR0 = x87\\|SSE: ok"
+  --expect "^\\[vm0\\] vmxon: raises #UD: ok"
+  --expect "^\\[vm0\\] vmcall: a buffer outside the VM is refused: ok"
+  --expect "vm0 on cpu 0: the guest exited with code 0"
+  --expect "vm0:   VMX-preemption timer expired +[1-9]")
 # Bochs: x2APIC (its CPU model has it), then xAPIC forced, with 4 and 2 CPUs.
 nucleo_boot_test(NAME smp_4_x2apic EMULATOR bochs ARGS
   --cores 4 --memory 128 --expect-code 0 --expect-field cpus_online=4
   --expect-field apic_mode=x2APIC --expect "cores online: 4/4" ${NUCLEO_SMP_CHECKS}
-  --expect-field vmx_cores=4 --expect "vmx: 4/4 cores in VMX root operation, all with the same capabilities")
+  --expect-field vmx_cores=4 --expect "vmx: 4/4 cores in VMX root operation, all with the same capabilities"
+  ${NUCLEO_VM_CHECKS} --expect-field vms_as_expected=4 --expect "^\\[vm3\\] test guest: all checks passed")
 nucleo_boot_test(NAME smp_2_xapic_serial EMULATOR bochs ARGS
   --cores 2 --memory 128 --expect-code 0 --expect-field cpus_online=2
   --expect-field apic_mode=xAPIC --expect-field smp_mode=serial
-  --expect "cores online: 2/2" ${NUCLEO_SMP_CHECKS} --expect-field vmx_cores=2 -- apic=xapic smp=serial)
+  --expect "cores online: 2/2" ${NUCLEO_SMP_CHECKS} --expect-field vmx_cores=2
+  --expect-field vms_as_expected=2 --expect "^\\[vm0\\] test guest: all checks passed"
+  --expect "vm1 on cpu 1: stopped: access outside the VM's memory: read of guest-physical 0xc0000000"
+  -- apic=xapic smp=serial guest.fault=ept)
+# A VM that triple-faults is stopped and reported; nothing else is harmed.
+nucleo_boot_test(NAME vm_triple_fault EMULATOR bochs ARGS
+  --cores 1 --memory 64 --expect-code 0 --expect-field vms_as_expected=1
+  --expect "^\\[vm0\\] test guest: now triple-faulting"
+  --expect "vm0 on cpu 0: stopped: triple fault: an exception while delivering a double fault, at RIP 0x" -- guest.fault=triple)
 
 # VMX root. QEMU TCG: the clear refusal and its code, never a hang or a
 # triple fault; vmx=off skips VMX and ends with 0.

@@ -19,7 +19,7 @@ void finish(ExitCode code, Str status) {
   if (g_finishing) power::halt_with_message();
   g_finishing = true;
 
-  char buffer[1024];
+  char buffer[4096];
   BufferSink line(buffer, sizeof buffer);
   line.write("NUCLEO-RESULT ");
   JsonObjectWriter json(line);
@@ -34,6 +34,14 @@ void finish(ExitCode code, Str status) {
   json.field("tsc_khz", g_report.tsc_khz);
   json.field("clock_source", g_report.clock_source);
   json.field("vmx_cores", static_cast<u64>(g_report.vmx_cores));
+  json.field("vms", static_cast<u64>(g_report.vms));
+  json.field("vms_as_expected", static_cast<u64>(g_report.vms_as_expected));
+  if (g_report.exits_json) {
+    char exits[2048];
+    BufferSink exits_text(exits, sizeof exits);
+    g_report.exits_json(exits_text);
+    if (exits_text.dropped() == 0) json.raw_field("exits", exits_text.view());
+  }
   json.field("ram_total_mib", g_report.ram_total_bytes / MiB);
   json.field("ram_usable_kib", g_report.ram_usable_bytes / KiB);
   json.field("frames_free", g_report.frames_free);

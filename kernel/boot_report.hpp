@@ -5,7 +5,7 @@
 #pragma once
 
 #include "kernel/exit_code.hpp"
-#include "kernel/lib/str.hpp"
+#include "kernel/lib/format.hpp"
 
 namespace nucleo {
 
@@ -24,6 +24,9 @@ struct BootReport {
   u64 tsc_khz = 0;
   Str clock_source = "none";
   u32 vmx_cores = 0;  // cores in VMX root operation
+  u32 vms = 0;
+  u32 vms_as_expected = 0;
+  void (*exits_json)(Sink& out) = nullptr;  // per-VM exit counts
 };
 
 BootReport& boot_report();

@@ -16,6 +16,7 @@ enum class ExitCode : u8 {
   selftest_failed = 13,
   no_vmx = 20,          // VT-x missing, disabled by firmware, or lacking EPT / unrestricted guest
   vmx_failed = 21,      // VMXON or a VM failed on a machine that has VT-x
+  guest_failed = 22,    // a test VM did not end the way it was asked to
 };
 
 }  // namespace nucleo

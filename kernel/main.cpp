@@ -19,6 +19,7 @@
 #include "smp/cross_call.hpp"
 #include "smp/smp.hpp"
 #include "smp/smp_selftest.hpp"
+#include "vmx/hw/test_vms.hpp"
 #include "vmx/hw/vmx_root.hpp"
 
 using namespace nucleo;
@@ -165,5 +166,10 @@ extern "C" [[noreturn]] void kmain(u32 magic, u32 info_phys) {
     case vmx::VmxRefusal::vmxon_failed:
     case vmx::VmxRefusal::caps_differ: finish(ExitCode::vmx_failed, "error");
   }
+  const vmx::TestVmsResult vms = vmx::run_test_vms(cmdline);
+  report.vms = vms.vms;
+  report.vms_as_expected = vms.as_expected;
+  report.exits_json = vmx::exits_json;
+  if (vms.as_expected != vms.vms || vms.vms == 0) finish(ExitCode::guest_failed, "error");
   finish(ExitCode::ok, "ok");
 }

@@ -39,6 +39,8 @@ void on_apic_error(InterruptFrame&) {
   lapic::eoi();
 }
 
+void on_wake(InterruptFrame&) { lapic::eoi(); }  // the idle loop looks for work after HLT
+
 void invlpg_call(void* va) { cpu::invlpg(reinterpret_cast<u64>(va)); }
 
 }  // namespace
@@ -47,6 +49,7 @@ void init_cross_calls() {
   set_interrupt_handler(lapic::kVectorCall, on_call_ipi);
   set_interrupt_handler(lapic::kVectorSpurious, on_spurious);
   set_interrupt_handler(lapic::kVectorError, on_apic_error);
+  set_interrupt_handler(lapic::kVectorWake, on_wake);
 }
 
 Error run_on_cpus(const CpuSet& targets, CallFn fn, void* arg) {
@@ -76,6 +79,35 @@ Error run_on_cpus(const CpuSet& targets, CallFn fn, void* arg) {
     cpu::pause();
   }
   return {};
+}
+
+Error start_work(u32 index, CallFn fn, void* arg) {
+  PerCpu* c = cpu(index);
+  if (!c) return make_error(Status::not_found, "no such CPU online", index);
+  if (__atomic_load_n(&c->work_busy, __ATOMIC_ACQUIRE)) return make_error(Status::already_exists, "CPU is busy", index);
+  c->work_fn = fn;
+  c->work_arg = arg;
+  __atomic_store_n(&c->work_busy, 1, __ATOMIC_RELEASE);
+  if (index != this_cpu().index) lapic::send_ipi(c->apic_id, lapic::Delivery::fixed, lapic::kVectorWake);
+  return {};
+}
+
+bool work_done(u32 index) {
+  PerCpu* c = cpu(index);
+  return !c || !__atomic_load_n(&c->work_busy, __ATOMIC_ACQUIRE);
+}
+
+void idle_loop() {
+  PerCpu& me = this_cpu();
+  for (;;) {
+    cpu::disable_interrupts();
+    if (__atomic_load_n(&me.work_busy, __ATOMIC_ACQUIRE)) {
+      me.work_fn(me.work_arg);
+      __atomic_store_n(&me.work_busy, 0, __ATOMIC_RELEASE);
+      continue;
+    }
+    cpu::idle();  // STI; HLT: an IPI between the check and HLT still wakes us
+  }
 }
 
 Error tlb_shootdown(u64 va) { return run_on_cpus(online_cpus(), invlpg_call, reinterpret_cast<void*>(va)); }

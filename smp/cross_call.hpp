@@ -22,6 +22,13 @@ Error run_on_cpus(const CpuSet& targets, CallFn fn, void* arg);
 // Invalidates the translation of `va` on every online CPU (INVLPG).
 Error tlb_shootdown(u64 va);
 
+// Long-running work (a vCPU) for another CPU's idle loop: returns at once;
+// work_done() says when fn has returned. One item per CPU at a time.
+Error start_work(u32 cpu, CallFn fn, void* arg);
+bool work_done(u32 cpu);
+// The idle loop of an AP: runs posted work, else sleeps in HLT.
+[[noreturn]] void idle_loop();
+
 // Sends an NMI to each CPU in targets that is expected to count it.
 void send_nmi(const CpuSet& targets);
 

@@ -24,6 +24,9 @@ struct PerCpu {
   u32 timer_fired;   // LAPIC timer interrupts taken
   u64 timer_armed_tsc;
   u64 timer_fired_tsc;
+  void (*work_fn)(void*);  // run by this CPU's idle loop (smp::start_work)
+  void* work_arg;
+  u32 work_busy;
   u64 vmxon_region;   // physical; allocated by the boot CPU
   u32 vmx_root;       // 1 once VMXON succeeded on this CPU
   u32 vmx_caps_differ;

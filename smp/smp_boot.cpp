@@ -8,6 +8,7 @@
 #include "kernel/memory/boot_memory.hpp"
 #include "kernel/memory/phys_layout.hpp"
 #include "kernel/time/clock.hpp"
+#include "smp/cross_call.hpp"
 #include "smp/smp.hpp"
 
 extern "C" {
@@ -259,7 +260,7 @@ void start_aps(const mb2::BootInfo& info, const Cmdline& cmdline) {
   if (!__atomic_compare_exchange_n(&self->state, &expected, kCpuOnline, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
     cpu::halt_forever();  // too late: the boot CPU has given up on us
   announce(*self);  // from the AP itself: the console lock keeps lines whole
-  for (;;) cpu::idle();  // parked in HLT: woken by IPIs only
+  idle_loop();  // parked in HLT: woken by IPIs only
 }
 
 }  // namespace nucleo::smp

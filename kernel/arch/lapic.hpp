@@ -29,6 +29,7 @@ enum Reg : u32 {
 // Interrupt vectors owned by the kernel.
 constexpr u8 kVectorTimer = 0xEC;
 constexpr u8 kVectorCall = 0xF0;    // cross-call (run_on_cpus, TLB shootdown)
+constexpr u8 kVectorWake = 0xF1;    // work posted for an idle CPU
 constexpr u8 kVectorError = 0xFE;
 constexpr u8 kVectorSpurious = 0xFF;
 

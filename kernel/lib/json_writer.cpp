@@ -32,6 +32,11 @@ void JsonObjectWriter::field(Str k, u64 value) {
   format(out_, "{}", value);
 }
 
+void JsonObjectWriter::raw_field(Str k, Str json) {
+  key(k);
+  out_.write(json);
+}
+
 void JsonObjectWriter::field(Str k, bool value) {
   key(k);
   out_.write(value ? "true" : "false");

@@ -13,6 +13,8 @@ class JsonObjectWriter {
   void field(Str key, Str value);
   void field(Str key, u64 value);
   void field(Str key, bool value);
+  // A value that is already JSON (a nested object built by another writer).
+  void raw_field(Str key, Str json);
   void close() { out_.write("}"); }
 
  private:

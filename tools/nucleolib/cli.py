@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import bench, build, console, iso, packages
+from . import bench, bench_exits, build, console, iso, packages
 from .emulator import exit_on_sigterm
 
 
@@ -73,6 +73,12 @@ def _parser() -> argparse.ArgumentParser:
     smp.add_argument("--out-dir", metavar="DIR",
                      help="where bench-smp.md/.svg go (default docs)")
     smp.add_argument("--kernel", metavar="ELF")
+    ex = which.add_parser(
+        "exits", help="VM-exit round trips in Bochs (CPUID, VMCALL, OUT, "
+        "RDMSR, WRMSR, CR8): guest-measured and hypervisor path lengths")
+    ex.add_argument("--out-dir", metavar="DIR",
+                    help="where bench-exits.md goes (default docs)")
+    ex.add_argument("--kernel", metavar="ELF")
     smp.add_argument("--replot", action="store_true",
                      help="no boots: rewrite the report from the consoles "
                      "the last sweep kept in <build>/bench-smp/logs")
@@ -149,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
         cmdline = " ".join(argv[cut + 1:])
         if args.command == "run":
             return cmd_run(args, cmdline)
+        if args.command == "bench" and args.bench == "exits":
+            return bench_exits.cmd_exits(args, cmdline, _kernel)
         if args.command == "bench":
             return bench.cmd_smp(args, cmdline, _kernel)
         return cmd_iso(args, cmdline)

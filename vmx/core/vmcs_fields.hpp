@@ -120,7 +120,7 @@ enum class VmcsNat : u32 {
 
 // The width an encoding declares in bits 14:13 (SDM Vol. 3C 25.11.2):
 // 0 = 16-bit, 1 = 64-bit, 2 = 32-bit, 3 = natural. Checked at compile time
-// for every enumerator the kernel uses (vmcs_fields_check.cpp).
+// for every enumerator in vmcs_fields.cpp.
 constexpr u32 encoding_width(u32 encoding) { return (encoding >> 13) & 3; }
 
 const char* field_name(u32 encoding);

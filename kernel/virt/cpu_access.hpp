@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: MIT
+// The CPU seam for exit handlers: CPUID, MSRs, TSC, XCR0 of the physical
+// CPU. The kernel binds the instructions (kernel/virt/hw_cpu_access.hpp);
+// host tests bind scripted tables. A handler never executes these itself.
+#pragma once
+
+#include "kernel/lib/types.hpp"
+
+namespace nucleo {
+
+struct CpuidValues {
+  u32 eax = 0, ebx = 0, ecx = 0, edx = 0;
+  bool operator==(const CpuidValues&) const = default;
+};
+
+class CpuAccess {
+ public:
+  virtual CpuidValues cpuid(u32 leaf, u32 subleaf) = 0;
+  virtual u64 rdmsr(u32 msr) = 0;
+  virtual u64 rdtsc() = 0;
+  // Loads XCR0 (the guest's, already validated) on this CPU.
+  virtual void xsetbv(u32 xcr, u64 value) = 0;
+  virtual void wbinvd() = 0;
+
+ protected:
+  ~CpuAccess() = default;
+};
+
+}  // namespace nucleo

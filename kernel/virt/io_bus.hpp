@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: MIT
+// The port-I/O bus of a VM: device models register port ranges; the I/O
+// exit handler routes each access here. Pure code. Unclaimed reads return
+// all ones (as on a PC with nothing at the port) and unclaimed writes are
+// dropped, both counted.
+#pragma once
+
+#include "kernel/lib/types.hpp"
+
+namespace nucleo {
+
+class IoDevice {
+ public:
+  // size is 1, 2 or 4. Return false to let the bus treat the port as empty.
+  virtual bool io_in(u16 port, u8 size, u32& value) = 0;
+  virtual bool io_out(u16 port, u8 size, u32 value) = 0;
+
+ protected:
+  ~IoDevice() = default;
+};
+
+class IoBus {
+ public:
+  static constexpr usize kMaxRanges = 16;
+
+  // [first, last] inclusive; false when full or overlapping a range.
+  bool attach(u16 first, u16 last, IoDevice& device);
+  u32 in(u16 port, u8 size);
+  void out(u16 port, u8 size, u32 value);
+
+  u64 unclaimed_accesses() const { return unclaimed_; }
+
+ private:
+  struct Range {
+    u16 first, last;
+    IoDevice* device;
+  };
+  IoDevice* find(u16 port) const;
+  Range ranges_[kMaxRanges] = {};
+  usize count_ = 0;
+  u64 unclaimed_ = 0;
+};
+
+}  // namespace nucleo

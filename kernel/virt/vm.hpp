@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: MIT
+// A virtual machine as the vendor-neutral parts of nucleo see it: its RAM
+// (one contiguous host range, guest-physical 0..size), its buses, its
+// console, and how it ended. Static partitioning: each vCPU is pinned to
+// one physical core.
+#pragma once
+
+#include "kernel/lib/format.hpp"
+#include "kernel/lib/span.hpp"
+#include "kernel/lib/str.hpp"
+#include "kernel/virt/exit_action.hpp"
+#include "kernel/virt/io_bus.hpp"
+
+namespace nucleo {
+
+// Collects a VM's output into whole lines and prints each with the VM's
+// name in front, so lines of different VMs never interleave.
+class VmConsole {
+ public:
+  void put(char c);
+  void write(Str text) {
+    for (char c : text) put(c);
+  }
+  void flush();
+  Str name;
+
+ private:
+  char line_[200] = {};
+  usize length_ = 0;
+};
+
+struct Vm {
+  Str name;
+  u32 id = 0;
+  u64 ram_hpa = 0;   // host-physical base of guest-physical 0
+  u64 ram_size = 0;  // bytes
+  u8* ram = nullptr; // the same memory through the direct map
+  IoBus io;
+  VmConsole console;
+
+  bool stopped = false;
+  StopReason stop_reason = StopReason::none;
+  u64 exit_code = 0;
+  // A device asked to end the VM (isa-debug-exit, Bochs shutdown port).
+  bool exit_requested = false;
+  u64 requested_code = 0;
+  // Why the VM stopped, in words, for the console (filled by handlers).
+  char diagnostic[256] = {};
+  usize diagnostic_length = 0;
+
+  template <typename... Args>
+  void diagnose(Str fmt, const Args&... args) {
+    BufferSink sink(diagnostic, sizeof diagnostic);
+    format(sink, fmt, args...);
+    diagnostic_length = sink.view().size();
+  }
+  Str diagnosis() const { return Str(diagnostic, diagnostic_length); }
+
+  // Guest-physical [gpa, gpa+length) inside RAM, or an empty span: the only
+  // way handlers touch guest memory, so nothing outside the VM is reachable.
+  Span<u8> guest_ram(u64 gpa, u64 length) const {
+    if (gpa > ram_size || length > ram_size - gpa) return {};
+    return Span<u8>(ram + gpa, static_cast<usize>(length));
+  }
+};
+
+}  // namespace nucleo

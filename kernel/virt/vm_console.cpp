@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: MIT
+#include "kernel/console/log.hpp"
+#include "kernel/virt/vm.hpp"
+
+namespace nucleo {
+
+void VmConsole::put(char c) {
+  if (c == '\r') return;
+  if (c == '\n' || length_ == sizeof line_) {
+    flush();
+    if (c == '\n') return;
+  }
+  // Control characters other than tab would garble the host console.
+  line_[length_++] = (static_cast<u8>(c) < 0x20 && c != '\t') || static_cast<u8>(c) >= 0x7F ? '?' : c;
+}
+
+void VmConsole::flush() {
+  if (length_ == 0) return;
+  log::info("[{}] {}", name, Str(line_, length_));
+  length_ = 0;
+}
+
+}  // namespace nucleo

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: MIT
+// What an exit handler gets: the VM, the vCPU's registers and state, and the
+// seams to the VMCS and the CPU. Handlers take it and return an ExitAction
+// (kernel/virt/exit_action.hpp); they execute no privileged instruction.
+#pragma once
+
+#include "kernel/virt/cpu_access.hpp"
+#include "kernel/virt/guest_regs.hpp"
+#include "kernel/virt/vm.hpp"
+#include "vmx/core/capabilities.hpp"
+#include "vmx/core/vmcs_access.hpp"
+
+namespace nucleo::vmx {
+
+constexpr u32 kExitReasonCount = 96;  // above the highest basic reason (exit_reason.hpp)
+
+// Per-vCPU counters: exits and the TSC ticks spent handling them, per basic
+// exit reason (total and the fastest one: the bare path of that reason).
+struct ExitStats {
+  u64 count[kExitReasonCount] = {};
+  u64 tsc[kExitReasonCount] = {};
+  u64 min_tsc[kExitReasonCount] = {};
+  void record(u32 reason, u64 ticks) {
+    const u32 r = reason < kExitReasonCount ? reason : kExitReasonCount - 1;
+    if (count[r] == 0 || ticks < min_tsc[r]) min_tsc[r] = ticks;
+    ++count[r];
+    tsc[r] += ticks;
+  }
+  u64 total() const {
+    u64 n = 0;
+    for (u64 c : count) n += c;
+    return n;
+  }
+};
+
+// Architectural state of a vCPU that the VMCS does not hold.
+struct VcpuState {
+  u32 id = 0;          // vCPU index in the VM = its APIC ID
+  u32 vcpu_count = 1;  // vCPUs in the VM (CPUID topology)
+  u64 xcr0 = 1;        // x87 only at reset (SDM Vol. 1 13.3)
+  u64 apic_base = 0xFEE00900;  // enabled, BSP (SDM Vol. 3A 12.4.4)
+  u64 preemption_timer = 0;    // reload value; 0 = off
+  u64 tpr = 0;                 // CR8: task priority (virtual; no APIC model yet)
+  u64 hypercalls = 0;
+};
+
+struct ExitContext {
+  Vm& vm;
+  GuestRegs& regs;
+  VcpuState& vcpu;
+  VmcsAccess& vmcs;
+  CpuAccess& cpu;
+  const VmxCapabilities& caps;
+  // Decoded once by the dispatcher (SDM Vol. 3C 28.2.1).
+  u32 basic_reason = 0;
+  u64 qualification = 0;
+  u32 instruction_length = 0;
+};
+
+}  // namespace nucleo::vmx

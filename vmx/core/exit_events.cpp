@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: MIT
+// Exits about events and the vCPU's run state: exceptions and NMIs,
+// external interrupts, interrupt/NMI windows, triple fault, INIT/SIPI, HLT,
+// the preemption timer, and the fallback for reasons nucleo does not handle.
+#include "vmx/core/dispatcher.hpp"
+#include "vmx/core/exit_helpers.hpp"
+#include "vmx/core/exit_reason.hpp"
+#include "vmx/core/guest_state_init.hpp"
+
+namespace nucleo::vmx {
+
+namespace {
+constexpr u32 kActivityWaitForSipi = 3;  // SDM Vol. 3C 25.4.2, activity states
+constexpr u64 kRflagsIf = 1u << 9;
+}  // namespace
+
+ExitAction handle_exception_or_nmi(ExitContext& ctx) {
+  const InterruptionInfo info(ctx.vmcs.read(Vmcs32::exit_interruption_info));
+  // A host NMI that arrived while the guest ran: the vCPU loop hands it to the
+  // host's NMI path (vmx/hw); nothing to do for the guest.
+  if (info.type() == InterruptionType::nmi) return ExitAction::resume();
+  if (info.vector() == vec::kMc) {
+    ctx.vm.diagnose("machine check while the guest ran (RIP {:#x})", ctx.vmcs.read(VmcsNat::guest_rip));
+    return ExitAction::stop_vm(StopReason::hypervisor_error);
+  }
+  // Intercepted to count it: reflect the exception to the guest unchanged.
+  Event e;
+  e.vector = info.vector();
+  e.type = static_cast<u8>(info.type());
+  e.has_error_code = info.error_code_valid();
+  e.error_code = ctx.vmcs.read(Vmcs32::exit_interruption_error_code);
+  return ExitAction::inject(e);
+}
+
+// The host's interrupt is still pending in its local APIC (no acknowledge on
+// exit): the vCPU loop opens a window for the host IDT to take it.
+ExitAction handle_external_interrupt(ExitContext&) { return ExitAction::resume(); }
+
+ExitAction handle_interrupt_window(ExitContext& ctx) {
+  // Nothing requests windows yet; turn them off so the guest runs on.
+  const u32 proc_controls = ctx.vmcs.read(Vmcs32::proc_controls);
+  (void)ctx.vmcs.write(Vmcs32::proc_controls, proc_controls & ~(u32{1} << 2) & ~(u32{1} << 22));
+  return ExitAction::resume();
+}
+
+ExitAction handle_triple_fault(ExitContext& ctx) {
+  ctx.vm.diagnose("an exception while delivering a double fault, at RIP {:#x}", ctx.vmcs.read(VmcsNat::guest_rip));
+  return ExitAction::stop_vm(StopReason::triple_fault);
+}
+
+ExitAction handle_init_sipi(ExitContext& ctx) {
+  if (ctx.basic_reason == static_cast<u32>(ExitReason::init_signal)) {
+    // INIT: the vCPU waits for a start-up IPI (SDM Vol. 3A 10.4.2).
+    (void)ctx.vmcs.write(Vmcs32::guest_activity_state, kActivityWaitForSipi);
+    return ExitAction::resume();
+  }
+  // SIPI: real mode at vector << 12, i.e. CS = vector << 8, IP = 0 (10.4.4).
+  const auto vector = static_cast<u16>(ctx.qualification & 0xFF);
+  GuestStart start;
+  start.mode = GuestStart::Mode::real;
+  start.real_cs = static_cast<u16>(vector << 8);
+  const Error e = write_guest_state(ctx.vmcs, ctx.caps, start);
+  if (!e.ok()) {
+    ctx.vm.diagnose("SIPI: cannot write the real-mode state: {}", e.what);
+    return ExitAction::stop_vm(StopReason::hypervisor_error);
+  }
+  ctx.regs = GuestRegs{};
+  return ExitAction::resume();
+}
+
+ExitAction handle_hlt(ExitContext& ctx) {
+  // With interrupts off only NMI, SMI or INIT could wake it; none will come.
+  if (!(ctx.vmcs.read(VmcsNat::guest_rflags) & kRflagsIf)) {
+    ctx.vm.diagnose("HLT with interrupts disabled at RIP {:#x}: the vCPU can never wake",
+                    ctx.vmcs.read(VmcsNat::guest_rip));
+    return ExitAction::stop_vm(StopReason::halted_forever);
+  }
+  // Interrupts on: until the VM has interrupt sources (virtual APIC and
+  // timers), HLT returns at once, like a wake-up by a spurious interrupt.
+  return ExitAction::advance();
+}
+
+ExitAction handle_preemption_timer(ExitContext& ctx) {
+  // The timer slices the vCPU; re-arm it and let the guest run on.
+  (void)ctx.vmcs.write(Vmcs32::guest_preemption_timer, static_cast<u32>(ctx.vcpu.preemption_timer));
+  return ExitAction::resume();
+}
+
+ExitAction handle_unknown(ExitContext& ctx) {
+  ctx.vm.diagnose("unhandled VM exit {} ({}), qualification {:#x}, RIP {:#x}", ctx.basic_reason,
+                  exit_reason_name(ctx.basic_reason), ctx.qualification, ctx.vmcs.read(VmcsNat::guest_rip));
+  return ExitAction::stop_vm(StopReason::unhandled_exit);
+}
+
+}  // namespace nucleo::vmx

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: MIT
+// RDMSR/WRMSR (exit reasons 31, 32). Only MSRs outside the pass-through list
+// of the MSR bitmap (vmx/hw/vcpu.cpp) exit. Those the VM has are emulated
+// here; the VMX capability MSRs and every unknown MSR raise #GP(0), as on a
+// CPU without them (SDM Vol. 4 lists the architectural MSRs).
+#include "vmx/core/dispatcher.hpp"
+#include "vmx/core/exit_helpers.hpp"
+
+namespace nucleo::vmx {
+
+namespace {
+
+constexpr u32 kTsc = 0x10, kPlatformId = 0x17, kApicBase = 0x1B, kFeatureControl = 0x3A, kBiosSignId = 0x8B;
+constexpr u32 kMiscEnable = 0x1A0, kPat = 0x277, kEfer = 0xC0000080;
+
+// EFER bits a guest may set: SCE (0), LME (8), NXE (11); LMA (10) is the
+// CPU's (SDM Vol. 3A 2.2.1). Anything else #GPs as on hardware without it.
+constexpr u64 kEferWritable = (1u << 0) | (1u << 8) | (1u << 11);
+constexpr u64 kEferLma = 1u << 10;
+
+// PAT: each byte a memory type 0, 1, 4, 5, 6 or 7 (SDM Vol. 3A 13.12.2).
+bool valid_pat(u64 pat) {
+  for (int i = 0; i < 8; ++i) {
+    const u64 t = (pat >> (8 * i)) & 0xFF;
+    if (t == 2 || t == 3 || t > 7) return false;
+  }
+  return true;
+}
+
+// APIC base: enable (11), x2APIC (10), BSP (8, read-only), base 12+.
+bool valid_apic_base(u64 v) { return (v & 0xFF) == 0 && (v & (1u << 9)) == 0 && (v >> 36) == 0; }
+
+}  // namespace
+
+ExitAction handle_rdmsr(ExitContext& ctx) {
+  const auto msr = static_cast<u32>(ctx.regs.rcx);
+  u64 value;
+  switch (msr) {
+    case kTsc: value = ctx.cpu.rdtsc() + ctx.vmcs.read(Vmcs64::tsc_offset); break;
+    case kPlatformId:
+    case kBiosSignId: value = 0; break;
+    case kApicBase: value = ctx.vcpu.apic_base | (ctx.vcpu.id == 0 ? 1u << 8 : 0u); break;
+    case kFeatureControl: value = 1; break;  // locked, VMX off: the VM has no VMX
+    case kMiscEnable: value = 1; break;      // fast strings
+    case kPat: value = ctx.vmcs.read(Vmcs64::guest_pat); break;
+    case kEfer: value = ctx.vmcs.read(Vmcs64::guest_efer); break;
+    default: return inject_gp();
+  }
+  ctx.regs.rax = value & 0xFFFFFFFF;
+  ctx.regs.rdx = value >> 32;
+  return ExitAction::advance();
+}
+
+ExitAction handle_wrmsr(ExitContext& ctx) {
+  const auto msr = static_cast<u32>(ctx.regs.rcx);
+  const u64 value = (ctx.regs.rdx & 0xFFFFFFFF) << 32 | (ctx.regs.rax & 0xFFFFFFFF);
+  switch (msr) {
+    case kBiosSignId:
+    case kMiscEnable:
+      return ExitAction::advance();  // accepted, no effect
+    case kApicBase:
+      if (!valid_apic_base(value)) return inject_gp();
+      ctx.vcpu.apic_base = value & ~u64{1u << 8};
+      return ExitAction::advance();
+    case kPat:
+      if (!valid_pat(value)) return inject_gp();
+      (void)ctx.vmcs.write(Vmcs64::guest_pat, value);
+      return ExitAction::advance();
+    case kEfer: {
+      if (value & ~(kEferWritable | kEferLma)) return inject_gp();
+      const u64 lma = ctx.vmcs.read(Vmcs64::guest_efer) & kEferLma;
+      (void)ctx.vmcs.write(Vmcs64::guest_efer, (value & kEferWritable) | lma);
+      return ExitAction::advance();
+    }
+    default:  // including IA32_FEATURE_CONTROL and the VMX capability MSRs
+      return inject_gp();
+  }
+}
+
+}  // namespace nucleo::vmx

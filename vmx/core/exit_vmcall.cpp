@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: MIT
+// VMCALL (exit reason 18): the entry point of the hypercall ABI in
+// guests/include/nucleo/hypercall.h. Every argument is checked; an error is a
+// negative RAX, never a fault in the hypervisor.
+#include "guests/include/nucleo/hypercall.h"
+#include "vmx/core/dispatcher.hpp"
+#include "vmx/core/exit_helpers.hpp"
+
+namespace nucleo::vmx {
+
+namespace {
+constexpr u64 error_code(long long e) { return static_cast<u64>(e); }
+}  // namespace
+
+ExitAction handle_vmcall(ExitContext& ctx) {
+  ++ctx.vcpu.hypercalls;
+  GuestRegs& r = ctx.regs;
+  // Outside 64-bit mode (CS.L clear) only the low halves are the guest's.
+  if (!((ctx.vmcs.read(Vmcs32::guest_cs_access) >> 13) & 1)) {
+    r.rax &= 0xFFFFFFFF;
+    r.rbx &= 0xFFFFFFFF;
+    r.rcx &= 0xFFFFFFFF;
+  }
+  if (guest_cpl(ctx) != 0) {
+    r.rax = error_code(NUCLEO_HC_E_PRIVILEGE);
+    return ExitAction::advance();
+  }
+  switch (r.rax) {
+    case NUCLEO_HC_VERSION:
+      r.rax = NUCLEO_HC_ABI_VERSION;
+      break;
+    case NUCLEO_HC_CONSOLE_WRITE: {
+      const Span<u8> text = r.rcx <= NUCLEO_HC_CONSOLE_MAX ? ctx.vm.guest_ram(r.rbx, r.rcx) : Span<u8>();
+      if (text.empty() && r.rcx != 0) {
+        r.rax = error_code(NUCLEO_HC_E_RANGE);
+        break;
+      }
+      for (u8 c : text) ctx.vm.console.put(static_cast<char>(c));
+      r.rax = r.rcx;
+      break;
+    }
+    case NUCLEO_HC_EXIT:
+      return ExitAction::stop_vm(StopReason::guest_exit, r.rbx);
+    case NUCLEO_HC_VCPU_INFO:
+      r.rax = ctx.vcpu.id;
+      r.rbx = ctx.vcpu.vcpu_count;
+      break;
+    default:
+      r.rax = error_code(NUCLEO_HC_E_UNKNOWN);
+      break;
+  }
+  return ExitAction::advance();
+}
+
+}  // namespace nucleo::vmx

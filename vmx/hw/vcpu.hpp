@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: MIT
+// A VT-x vCPU: its VMCS, registers and counters, and the VM resources the
+// VMCS points at (EPT, I/O and MSR bitmaps: one set per VM). Kernel-only.
+#pragma once
+
+#include "kernel/virt/guest_regs.hpp"
+#include "kernel/virt/vm.hpp"
+#include "vmx/core/capabilities.hpp"
+#include "vmx/core/ept.hpp"
+#include "vmx/core/exit_context.hpp"
+#include "vmx/core/guest_state_init.hpp"
+
+namespace nucleo::vmx {
+
+struct VmxVm {
+  Vm vm;
+  Ept ept;
+  u64 io_bitmap_a = 0, io_bitmap_b = 0, msr_bitmap = 0;  // physical
+};
+
+struct Vcpu {
+  VmxVm* vm = nullptr;
+  u16 vpid = 0;
+  u64 vmcs_phys = 0;
+  bool launched = false;
+  GuestRegs regs = {};
+  VcpuState state;
+  ExitStats stats;
+};
+
+// Allocates the VM's RAM (one contiguous host range), EPT and bitmaps.
+Error create_vmx_vm(VmxVm& out, Str name, u32 id, u64 ram_bytes);
+
+// Allocates and fills the VMCS of `vcpu` (controls, host and guest state)
+// and leaves it current on this CPU.
+Error setup_vcpu(Vcpu& vcpu, VmxVm& vm, const GuestStart& start);
+
+// Runs the vCPU on this CPU until its VM stops.
+void run_vcpu(Vcpu& vcpu);
+
+}  // namespace nucleo::vmx

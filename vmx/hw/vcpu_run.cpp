@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: MIT
+// The vCPU loop: enter the guest, decode the exit, dispatch, apply, repeat
+// until the VM stops. A failed VM entry is explained: the VM-instruction
+// error (SDM Vol. 3C 31.4), or for an entry-failure exit the guest-state
+// checker's first finding; only that VM stops.
+#include "kernel/arch/cpu.hpp"
+#include "kernel/console/log.hpp"
+#include "kernel/virt/hw_cpu_access.hpp"
+#include "vmx/core/dispatcher.hpp"
+#include "vmx/core/exit_info.hpp"
+#include "vmx/core/exit_reason.hpp"
+#include "vmx/core/guest_state_check.hpp"
+#include "vmx/hw/vcpu.hpp"
+#include "vmx/hw/vmcs_hw.hpp"
+#include "vmx/hw/vmx_root.hpp"
+
+extern "C" nucleo::u64 vmx_run(nucleo::GuestRegs* regs, nucleo::u64 launched);
+
+namespace nucleo::vmx {
+
+namespace {
+
+// SDM Vol. 3C 31.4, Table 31-1 (the errors an entry can report).
+const char* vm_instruction_error(u32 n) {
+  switch (n) {
+    case 3: return "VMCLEAR with the VMXON pointer";
+    case 4: return "VMLAUNCH with a non-clear VMCS";
+    case 5: return "VMRESUME with a non-launched VMCS";
+    case 7: return "VM entry with invalid control field(s)";
+    case 8: return "VM entry with invalid host-state field(s)";
+    case 12: return "VMREAD/VMWRITE of an unsupported VMCS component";
+    case 13: return "VMWRITE to a read-only VMCS component";
+    case 26: return "VM entry with events blocked by MOV SS";
+    default: return "see SDM Vol. 3C Table 31-1";
+  }
+}
+
+void report_entry_failure(Vcpu& v, HwVmcs& vmcs, bool instruction_failed) {
+  Vm& vm = v.vm->vm;
+  if (instruction_failed) {
+    const u32 err = vmcs.read(Vmcs32::vm_instruction_error);
+    vm.diagnose("VM{} failed: VM-instruction error {} ({})", v.launched ? "RESUME" : "LAUNCH", err,
+                vm_instruction_error(err));
+    return;
+  }
+  const u32 reason = ExitReasonField(vmcs.read(Vmcs32::exit_reason)).basic();
+  const GuestStateProblem p = check_guest_state(vmcs, capabilities());
+  if (!p.ok) {
+    vm.diagnose("VM entry failed ({}): {} = {:#x}: {} (SDM {})", exit_reason_name(reason), p.field, p.value, p.rule,
+                p.sdm);
+    return;
+  }
+  vm.diagnose("VM entry failed ({}, qualification {:#x}); the guest-state checker found nothing it covers",
+              exit_reason_name(reason), vmcs.read(VmcsNat::exit_qualification));
+}
+
+// Host work that must happen outside the handler, on this CPU's own paths.
+void host_side_of(u32 reason, HwVmcs& vmcs) {
+  if (reason == static_cast<u32>(ExitReason::external_interrupt)) {
+    asm volatile("sti; nop; cli" ::: "memory");  // the host IDT takes the pending interrupt
+  } else if (reason == static_cast<u32>(ExitReason::exception_or_nmi) &&
+             InterruptionInfo(vmcs.read(Vmcs32::exit_interruption_info)).type() == InterruptionType::nmi) {
+    asm volatile("int $2" ::: "memory");  // the NMI the guest was running through
+  }
+}
+
+}  // namespace
+
+void run_vcpu(Vcpu& v) {
+  HwVmcs vmcs;
+  HwCpuAccess cpu;
+  Vm& vm = v.vm->vm;
+  if (v.state.preemption_timer)
+    (void)vmcs.write(Vmcs32::guest_preemption_timer, static_cast<u32>(v.state.preemption_timer));
+  ExitContext ctx{vm, v.regs, v.state, vmcs, cpu, capabilities()};
+  while (!vm.stopped) {
+    const u64 failed = vmx_run(&v.regs, v.launched ? 1 : 0);
+    if (failed) {
+      report_entry_failure(v, vmcs, true);
+      vm.stopped = true;
+      vm.stop_reason = StopReason::entry_failed;
+      break;
+    }
+    const u64 t0 = cpu::rdtsc();
+    const ExitReasonField reason(vmcs.read(Vmcs32::exit_reason));
+    if (reason.entry_failure()) {
+      report_entry_failure(v, vmcs, false);
+      vm.stopped = true;
+      vm.stop_reason = StopReason::entry_failed;
+      break;
+    }
+    v.launched = true;
+    decode_exit(ctx);
+    host_side_of(ctx.basic_reason, vmcs);
+    const ExitAction action = dispatch(ctx);
+    apply(ctx, action);
+    v.stats.record(ctx.basic_reason, cpu::rdtsc() - t0);
+  }
+  vm.console.flush();
+}
+
+}  // namespace nucleo::vmx

@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: MIT
+// VmcsAccess bound to VMREAD/VMWRITE on the current VMCS (kernel-only).
+#pragma once
+
+#include "vmx/core/vmcs_access.hpp"
+
+namespace nucleo::vmx {
+
+class HwVmcs final : public VmcsAccess {
+ public:
+  u16 read(Vmcs16 f) override { return static_cast<u16>(raw_read(static_cast<u32>(f))); }
+  u32 read(Vmcs32 f) override { return static_cast<u32>(raw_read(static_cast<u32>(f))); }
+  u64 read(Vmcs64 f) override { return raw_read(static_cast<u32>(f)); }
+  u64 read(VmcsNat f) override { return raw_read(static_cast<u32>(f)); }
+  Error write(Vmcs16 f, u16 v) override { return raw_write(static_cast<u32>(f), v); }
+  Error write(Vmcs32 f, u32 v) override { return raw_write(static_cast<u32>(f), v); }
+  Error write(Vmcs64 f, u64 v) override { return raw_write(static_cast<u32>(f), v); }
+  Error write(VmcsNat f, u64 v) override { return raw_write(static_cast<u32>(f), v); }
+
+ private:
+  static u64 raw_read(u32 encoding);
+  static Error raw_write(u32 encoding, u64 value);
+};
+
+}  // namespace nucleo::vmx
