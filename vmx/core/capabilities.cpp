@@ -36,7 +36,7 @@ Result<u32> compute_controls(u64 capability, u32 required, u32 wanted) {
 
 u64 apply_cr0_fixed(const VmxCapabilities& caps, u64 cr0, bool unrestricted) {
   u64 fixed1 = caps.cr0_fixed0;  // bits that must be 1
-  if (unrestricted) fixed1 &= ~u64{0x80000001};  // PG and PE (26.3.1.1)
+  if (unrestricted) fixed1 &= ~u64{0x80000001};  // PG and PE (27.3.1.1)
   return (cr0 | fixed1) & caps.cr0_fixed1;
 }
 

@@ -34,7 +34,7 @@ constexpr u32 kVmfunc = 0x491;
 constexpr u64 kFeatureControlLock = 1u << 0;
 constexpr u64 kFeatureControlVmxOutsideSmx = 1u << 2;
 
-// Control bits nucleo uses (SDM Vol. 3C 26.6, 26.7, 26.8).
+// Control bits nucleo uses (SDM Vol. 3C 25.6, 25.7, 25.8).
 namespace pin {
 constexpr u32 kExternalInterruptExiting = 1u << 0;
 constexpr u32 kNmiExiting = 1u << 3;
