@@ -126,7 +126,8 @@ set(NUCLEO_VM_CHECKS
   --expect "^vm0:   VMXON +1 " --expect "^vm0:   HLT +1 "
   --expect "^vm0:   INVD +1 " --expect "^vm0:   WBINVD or WBNOINVD +1 "
   --expect "^vm0:   exception or NMI +1 " --expect "^vm0:   control-register access +1 "
-  --expect "^vm0:   VMX-preemption timer expired +[1-9]")
+  --expect "^vm0:   VMX-preemption timer expired +[1-9]"
+  --expect "^vm0:   external interrupt +1 ")
 # Bochs: x2APIC (its CPU model has it), then xAPIC forced, with 4 and 2 CPUs.
 nucleo_boot_test(NAME smp_4_x2apic EMULATOR bochs ARGS
   --cores 4 --memory 128 --expect-code 0 --expect-field cpus_online=4

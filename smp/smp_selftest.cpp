@@ -101,10 +101,8 @@ void on_timer(InterruptFrame&) {
 
 void arm_timer(void*) {
   const u64 ticks = clock::calibration().lapic_timer_hz * kTimerUs / 1000000;
-  lapic::write(lapic::kTimerDivide, 0xB);  // divide by 1
-  lapic::write(lapic::kLvtTimer, lapic::kVectorTimer);  // one-shot, unmasked
   this_cpu().timer_armed_tsc = cpu::rdtsc();
-  lapic::write(lapic::kTimerInitial, static_cast<u32>(min<u64>(ticks, 0xFFFFFFFF)));
+  lapic::arm_oneshot(lapic::kVectorTimer, static_cast<u32>(min<u64>(ticks, 0xFFFFFFFF)));
 }
 
 bool check_timer() {

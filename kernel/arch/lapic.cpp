@@ -38,6 +38,12 @@ u32 id() { return g_mode == Mode::x2apic ? read(kId) : read(kId) >> 24; }
 
 void eoi() { write(kEoi, 0); }
 
+void arm_oneshot(u8 vector, u32 ticks) {
+  write(kTimerDivide, 0xB);     // divide by 1 (SDM Vol. 3A 12.5.4)
+  write(kLvtTimer, vector);     // one-shot, unmasked
+  write(kTimerInitial, ticks);  // starts the count
+}
+
 void init_cpu() {
   // SDM Vol. 3A 12.12.1: x2APIC is entered from xAPIC by setting EXTD with EN.
   u64 base = cpu::rdmsr(msr::kApicBase) | msr::kApicBaseEnable;

@@ -53,6 +53,8 @@ void init_cpu();
 u32 read(Reg reg);
 void write(Reg reg, u32 value);
 u32 id();  // full 32-bit x2APIC ID, or the 8-bit xAPIC ID
+// One-shot timer interrupt on `vector` after `ticks` at divide-by-1.
+void arm_oneshot(u8 vector, u32 ticks);
 void eoi();
 
 // Sends an IPI and waits (bounded) until the APIC accepted it. false: the
