@@ -48,7 +48,9 @@ constexpr u32 kBlockingByMovSs = 1u << 1;
 }  // namespace
 
 void decode_exit(ExitContext& ctx) {
-  ctx.basic_reason = ExitReasonField(ctx.vmcs.read(Vmcs32::exit_reason)).basic();
+  const ExitReasonField reason(ctx.vmcs.read(Vmcs32::exit_reason));
+  ctx.basic_reason = reason.basic();
+  ctx.entry_failure = reason.entry_failure();
   ctx.qualification = ctx.vmcs.read(VmcsNat::exit_qualification);
   ctx.instruction_length = ctx.vmcs.read(Vmcs32::exit_instruction_length);
 }

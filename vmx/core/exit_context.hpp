@@ -55,6 +55,7 @@ struct ExitContext {
   u32 basic_reason = 0;
   u64 qualification = 0;
   u32 instruction_length = 0;
+  bool entry_failure = false;  // bit 31 of the exit reason
 };
 
 }  // namespace nucleo::vmx

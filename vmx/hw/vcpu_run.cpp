@@ -82,15 +82,14 @@ void run_vcpu(Vcpu& v) {
       break;
     }
     const u64 t0 = cpu::rdtsc();
-    const ExitReasonField reason(vmcs.read(Vmcs32::exit_reason));
-    if (reason.entry_failure()) {
+    decode_exit(ctx);
+    if (ctx.entry_failure) {
       report_entry_failure(v, vmcs, false);
       vm.stopped = true;
       vm.stop_reason = StopReason::entry_failed;
       break;
     }
     v.launched = true;
-    decode_exit(ctx);
     host_side_of(ctx.basic_reason, vmcs);
     const ExitAction action = dispatch(ctx);
     apply(ctx, action);

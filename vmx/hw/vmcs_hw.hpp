@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
 // VmcsAccess bound to VMREAD/VMWRITE on the current VMCS (kernel-only).
+// Final and inline: each access is one VMREAD/VMWRITE plus its status test
+// behind the virtual call the seam needs (the exit path does a handful).
 #pragma once
 
 #include "vmx/core/vmcs_access.hpp"
+#include "vmx/hw/instructions.hpp"
 
 namespace nucleo::vmx {
 
@@ -18,8 +21,15 @@ class HwVmcs final : public VmcsAccess {
   Error write(VmcsNat f, u64 v) override { return raw_write(static_cast<u32>(f), v); }
 
  private:
-  static u64 raw_read(u32 encoding);
-  static Error raw_write(u32 encoding, u64 value);
+  static u64 raw_read(u32 encoding) {
+    u64 value = 0;
+    return hw::vmread(encoding, value) == hw::VmStatus::ok ? value : 0;
+  }
+  static Error raw_write(u32 encoding, u64 value) {
+    if (hw::vmwrite(encoding, value) == hw::VmStatus::ok) [[likely]]
+      return {};
+    return make_error(Status::unsupported, field_name(encoding), encoding);
+  }
 };
 
 }  // namespace nucleo::vmx
