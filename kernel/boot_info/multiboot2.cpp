@@ -139,7 +139,7 @@ Error parse(Bytes blob, u64 phys_addr, BootInfo& out) {
   usize off = 8;
   while (true) {
     if (!info.contains_range(off, kTagHeader))
-      return make_error(Status::truncated, "boot information ends without an end tag", off);
+      return make_error(Status::truncated, "boot information ends without an end tag", min<u64>(off, total));
     const u32 type = load_le32(info.data() + off);
     const u32 size = load_le32(info.data() + off + 4);
     if (size < kTagHeader) return make_error(Status::malformed, "tag size smaller than its header", off);

@@ -13,8 +13,18 @@
 
 namespace nucleo {
 
-// Collects a VM's output into whole lines and prints each with the VM's
-// name in front, so lines of different VMs never interleave.
+// Where a VM's console lines go: the hypervisor's log in the kernel, a
+// recorder in host tests.
+class ConsoleLineSink {
+ public:
+  virtual void line(Str vm_name, Str text) = 0;
+
+ protected:
+  ~ConsoleLineSink() = default;
+};
+
+// Collects a VM's output into whole lines and hands each to the sink with
+// the VM's name, so lines of different VMs never interleave. Pure.
 class VmConsole {
  public:
   void put(char c);
@@ -23,6 +33,7 @@ class VmConsole {
   }
   void flush();
   Str name;
+  ConsoleLineSink* sink = nullptr;  // nullptr: output is dropped
 
  private:
   char line_[200] = {};

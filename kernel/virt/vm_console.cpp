@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: MIT
-#include "kernel/console/log.hpp"
 #include "kernel/virt/vm.hpp"
 
 namespace nucleo {
@@ -16,7 +15,7 @@ void VmConsole::put(char c) {
 
 void VmConsole::flush() {
   if (length_ == 0) return;
-  log::info("[{}] {}", name, Str(line_, length_));
+  if (sink) sink->line(name, Str(line_, length_));
   length_ = 0;
 }
 

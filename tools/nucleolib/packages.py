@@ -16,7 +16,8 @@ import sys
 PACKAGES: dict[str, tuple[str, tuple[str, ...]]] = {
     "build": ("compile the kernel and its unit tests",
               ("clang", "lld", "cmake", "ninja-build", "libgtest-dev",
-               "libgmock-dev", "googletest", "libclang-rt-14-dev")),
+               "libgmock-dev", "googletest", "libclang-rt-14-dev",
+               "llvm-14")),
     "iso": ("make a bootable GRUB ISO (BIOS and UEFI)",
             ("grub-pc-bin", "grub-common", "grub-efi-amd64-bin", "xorriso",
              "mtools")),

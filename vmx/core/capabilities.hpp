@@ -44,6 +44,7 @@ constexpr u32 kPostedInterrupts = 1u << 7;
 }  // namespace pin
 namespace proc {
 constexpr u32 kInterruptWindowExiting = 1u << 2;
+constexpr u32 kUseTscOffsetting = 1u << 3;
 constexpr u32 kHltExiting = 1u << 7;
 constexpr u32 kCr8LoadExiting = 1u << 19;
 constexpr u32 kCr8StoreExiting = 1u << 20;

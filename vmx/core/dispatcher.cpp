@@ -74,8 +74,11 @@ bool apply(ExitContext& ctx, const ExitAction& action) {
       return true;
     }
     case ExitAction::Kind::inject: {
-      const Event& e = action.event;
+      Event e = action.event;
       const auto type = static_cast<InterruptionType>(e.type);
+      // Real mode (unrestricted guest, CR0.PE = 0) pushes no error codes, and
+      // VM entry refuses to deliver one there (SDM Vol. 3C 27.2.1.3).
+      if (e.has_error_code && !(ctx.vmcs.read(VmcsNat::guest_cr0) & 1)) e.has_error_code = false;
       const InterruptionInfo info = InterruptionInfo::make(e.vector, type, e.has_error_code);
       (void)ctx.vmcs.write(Vmcs32::entry_interruption_info, info.raw);
       if (e.has_error_code) (void)ctx.vmcs.write(Vmcs32::entry_exception_error_code, e.error_code);

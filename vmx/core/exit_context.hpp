@@ -38,7 +38,7 @@ struct VcpuState {
   u32 id = 0;          // vCPU index in the VM = its APIC ID
   u32 vcpu_count = 1;  // vCPUs in the VM (CPUID topology)
   u64 xcr0 = 1;        // x87 only at reset (SDM Vol. 1 13.3)
-  u64 apic_base = 0xFEE00900;  // enabled, BSP (SDM Vol. 3A 12.4.4)
+  u64 apic_base = 0xFEE00800;  // enabled; the BSP bit is added for vCPU 0 (SDM Vol. 3A 12.4.4)
   u64 preemption_timer = 0;    // reload value; 0 = off
   u64 tpr = 0;                 // CR8: task priority (virtual; no APIC model yet)
   u64 hypercalls = 0;

@@ -63,8 +63,13 @@ CpuidValues guest_cpuid(CpuAccess& cpu, u32 leaf, u32 subleaf, const VcpuState& 
 }
 
 ExitAction handle_cpuid(ExitContext& ctx) {
-  const CpuidValues r =
-      guest_cpuid(ctx.cpu, static_cast<u32>(ctx.regs.rax), static_cast<u32>(ctx.regs.rcx), ctx.vcpu);
+  const auto leaf = static_cast<u32>(ctx.regs.rax);
+  CpuidValues r = guest_cpuid(ctx.cpu, leaf, static_cast<u32>(ctx.regs.rcx), ctx.vcpu);
+  if (leaf == 1) {  // ECX[27] OSXSAVE reflects the guest's CR4.OSXSAVE, not the host's
+    constexpr u32 kOsxsave = 1u << 27;
+    const bool guest_osxsave = (ctx.vmcs.read(VmcsNat::guest_cr4) >> 18) & 1;
+    r.ecx = guest_osxsave ? (r.ecx | kOsxsave) : (r.ecx & ~kOsxsave);
+  }
   ctx.regs.rax = r.eax;
   ctx.regs.rbx = r.ebx;
   ctx.regs.rcx = r.ecx;

@@ -12,7 +12,8 @@ namespace nucleo::vmx {
 namespace {
 
 constexpr u64 kCr0Pe = 1, kCr0Pg = 1u << 31, kCr0Cd = 1u << 30, kCr0Nw = 1u << 29;
-constexpr u64 kCr4Vmxe = 1u << 13;
+constexpr u64 kCr4Vmxe = 1u << 13, kCr4Pae = 1u << 5;
+constexpr u64 kEferLme = 1u << 8, kEferLma = 1u << 10;
 
 ExitAction write_cr0(ExitContext& ctx, u64 value) {
   // MOV to CR0 #GPs on reserved bits, PG without PE, NW without CD (SDM Vol.
@@ -21,6 +22,22 @@ ExitAction write_cr0(ExitContext& ctx, u64 value) {
     return inject_gp();
   const u64 mask = ctx.vmcs.read(VmcsNat::cr0_guest_host_mask);
   const u64 real = ctx.vmcs.read(VmcsNat::guest_cr0);
+  // This MOV is emulated, so the CPU does not switch IA-32e mode itself:
+  // turning paging on with EFER.LME activates it (EFER.LMA and the entry
+  // control), turning it off leaves it (SDM Vol. 3A 10.8.5, 10.8.5.4).
+  const bool paging_was = real & kCr0Pg, paging_now = value & kCr0Pg;
+  if (paging_was != paging_now) {
+    const u64 efer = ctx.vmcs.read(Vmcs64::guest_efer);
+    const u32 entry = ctx.vmcs.read(Vmcs32::entry_controls);
+    if (paging_now && (efer & kEferLme)) {
+      if (!(ctx.vmcs.read(VmcsNat::guest_cr4) & kCr4Pae)) return inject_gp();
+      (void)ctx.vmcs.write(Vmcs64::guest_efer, efer | kEferLma);
+      (void)ctx.vmcs.write(Vmcs32::entry_controls, entry | entry_ctl::kIa32eModeGuest);
+    } else if (!paging_now && (efer & kEferLma)) {
+      (void)ctx.vmcs.write(Vmcs64::guest_efer, efer & ~kEferLma);
+      (void)ctx.vmcs.write(Vmcs32::entry_controls, entry & ~entry_ctl::kIa32eModeGuest);
+    }
+  }
   (void)ctx.vmcs.write(VmcsNat::cr0_read_shadow, value);
   (void)ctx.vmcs.write(VmcsNat::guest_cr0, (value & ~mask) | (real & mask));
   return ExitAction::advance();
@@ -65,7 +82,8 @@ ExitAction handle_cr_access(ExitContext& ctx) {
       return write_cr0(ctx, ctx.vmcs.read(VmcsNat::cr0_read_shadow) & ~u64{1u << 3});
     case CrAccessType::mov_from_cr:
       if (q.cr() == 8) {
-        ctx.regs.set(q.gpr(), ctx.vcpu.tpr);
+        if (q.gpr() == 4) (void)ctx.vmcs.write(VmcsNat::guest_rsp, ctx.vcpu.tpr);  // RSP is in the VMCS
+        else ctx.regs.set(q.gpr(), ctx.vcpu.tpr);
         return ExitAction::advance();
       }
       break;

@@ -59,6 +59,8 @@ ExitAction handle_init_sipi(ExitContext& ctx) {
   GuestStart start;
   start.mode = GuestStart::Mode::real;
   start.real_cs = static_cast<u16>(vector << 8);
+  // A vCPU that ran in 64-bit mode before its INIT must not re-enter in it.
+  (void)ctx.vmcs.write(Vmcs32::entry_controls, ctx.vmcs.read(Vmcs32::entry_controls) & ~entry_ctl::kIa32eModeGuest);
   const Error e = write_guest_state(ctx.vmcs, ctx.caps, start);
   if (!e.ok()) {
     ctx.vm.diagnose("SIPI: cannot write the real-mode state: {}", e.what);

@@ -15,16 +15,24 @@ namespace {
 // core in the hypervisor for long.
 constexpr u64 kMaxStringIterationsPerExit = 4096;
 
-u64 segment_base(ExitContext& ctx, SegmentReg seg) {
+// 64-bit mode ignores the bases of CS, DS, ES and SS (SDM Vol. 3A 3.4.4).
+u64 segment_base(ExitContext& ctx, SegmentReg seg, bool long_mode) {
   switch (seg) {
-    case SegmentReg::es: return ctx.vmcs.read(VmcsNat::guest_es_base);
-    case SegmentReg::cs: return ctx.vmcs.read(VmcsNat::guest_cs_base);
-    case SegmentReg::ss: return ctx.vmcs.read(VmcsNat::guest_ss_base);
     case SegmentReg::fs: return ctx.vmcs.read(VmcsNat::guest_fs_base);
     case SegmentReg::gs: return ctx.vmcs.read(VmcsNat::guest_gs_base);
+    case SegmentReg::es: return long_mode ? 0 : ctx.vmcs.read(VmcsNat::guest_es_base);
+    case SegmentReg::cs: return long_mode ? 0 : ctx.vmcs.read(VmcsNat::guest_cs_base);
+    case SegmentReg::ss: return long_mode ? 0 : ctx.vmcs.read(VmcsNat::guest_ss_base);
     case SegmentReg::ds: break;
   }
-  return ctx.vmcs.read(VmcsNat::guest_ds_base);
+  return long_mode ? 0 : ctx.vmcs.read(VmcsNat::guest_ds_base);
+}
+
+// A register updated with an address-size-wide result: in 64-bit mode a
+// 32-bit result zero-extends, otherwise the bits above it are kept.
+u64 update_register(u64 old, u64 result, u64 mask, bool long_mode) {
+  if (long_mode && mask == 0xFFFFFFFF) return result & mask;
+  return (old & ~mask) | (result & mask);
 }
 
 GuestPagingState paging_state(ExitContext& ctx) {
@@ -42,33 +50,39 @@ ExitAction string_io(ExitContext& ctx, IoQual q) {
   const u8 addr_bytes = info.address_size() ? info.address_size() : 4;
   const u64 addr_mask = addr_bytes == 8 ? ~u64{0} : (u64{1} << (addr_bytes * 8)) - 1;
   const bool down = (ctx.vmcs.read(VmcsNat::guest_rflags) >> 10) & 1;  // DF
+  const bool long_mode = (ctx.vmcs.read(Vmcs32::guest_cs_access) >> 13) & 1;  // CS.L
   const u8 size = q.size();
   // OUTS reads DS:RSI (segment overridable), INS writes ES:RDI (fixed).
-  const u64 base = q.is_in() ? ctx.vmcs.read(VmcsNat::guest_es_base) : segment_base(ctx, info.segment());
+  const u64 base = segment_base(ctx, q.is_in() ? SegmentReg::es : info.segment(), long_mode);
   u64& index = q.is_in() ? ctx.regs.rdi : ctx.regs.rsi;
   u64 remaining = q.rep() ? (ctx.regs.rcx & addr_mask) : 1;
   const GuestPagingState paging = paging_state(ctx);
 
   for (u64 done = 0; remaining > 0 && done < kMaxStringIterationsPerExit; ++done) {
     const u64 linear = base + (index & addr_mask);
-    const Result<u64> gpa = guest_linear_to_physical(ctx.vm, paging, linear);
-    const Span<u8> bytes = gpa ? ctx.vm.guest_ram(gpa.value(), size) : Span<u8>();
-    if (bytes.empty()) {
-      ctx.vm.diagnose("string I/O on port {:#x} at linear {:#x}: {}", q.port(), linear,
-                      gpa ? "outside the VM's RAM" : gpa.error().what);
-      return ExitAction::stop_vm(StopReason::bad_memory_access);
+    // Byte by byte: an element may straddle two pages mapped anywhere.
+    u8* bytes[4] = {};
+    for (u8 i = 0; i < size; ++i) {
+      const Result<u64> gpa = guest_linear_to_physical(ctx.vm, paging, linear + i);
+      const Span<u8> byte = gpa ? ctx.vm.guest_ram(gpa.value(), 1) : Span<u8>();
+      if (byte.empty()) {
+        ctx.vm.diagnose("string I/O on port {:#x} at linear {:#x}: {}", q.port(), linear + i,
+                        gpa ? "outside the VM's RAM" : gpa.error().what);
+        return ExitAction::stop_vm(StopReason::bad_memory_access);
+      }
+      bytes[i] = byte.data();
     }
     if (q.is_in()) {
       const u32 v = ctx.vm.io.in(q.port(), size);
-      for (u8 i = 0; i < size; ++i) bytes[i] = static_cast<u8>(v >> (8 * i));
+      for (u8 i = 0; i < size; ++i) *bytes[i] = static_cast<u8>(v >> (8 * i));
     } else {
       u32 v = 0;
-      for (u8 i = 0; i < size; ++i) v |= static_cast<u32>(bytes[i]) << (8 * i);
+      for (u8 i = 0; i < size; ++i) v |= static_cast<u32>(*bytes[i]) << (8 * i);
       ctx.vm.io.out(q.port(), size, v);
     }
-    index = (index & ~addr_mask) | ((down ? index - size : index + size) & addr_mask);
+    index = update_register(index, down ? index - size : index + size, addr_mask, long_mode);
     --remaining;
-    if (q.rep()) ctx.regs.rcx = (ctx.regs.rcx & ~addr_mask) | remaining;
+    if (q.rep()) ctx.regs.rcx = update_register(ctx.regs.rcx, remaining, addr_mask, long_mode);
     if (ctx.vm.exit_requested) break;
   }
   // Not finished: leave RIP on the instruction so it continues after entry.

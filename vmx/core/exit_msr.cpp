@@ -27,8 +27,9 @@ bool valid_pat(u64 pat) {
   return true;
 }
 
-// APIC base: enable (11), x2APIC (10), BSP (8, read-only), base 12+.
-bool valid_apic_base(u64 v) { return (v & 0xFF) == 0 && (v & (1u << 9)) == 0 && (v >> 36) == 0; }
+// APIC base: enable (11), BSP (8, read-only), base 12+. x2APIC enable (10)
+// is reserved here: CPUID hides x2APIC from the VM.
+bool valid_apic_base(u64 v) { return (v & 0xFF) == 0 && (v & (3u << 9)) == 0 && (v >> 36) == 0; }
 
 }  // namespace
 
@@ -55,6 +56,9 @@ ExitAction handle_wrmsr(ExitContext& ctx) {
   const auto msr = static_cast<u32>(ctx.regs.rcx);
   const u64 value = (ctx.regs.rdx & 0xFFFFFFFF) << 32 | (ctx.regs.rax & 0xFFFFFFFF);
   switch (msr) {
+    case kTsc:  // the guest's TSC becomes `value` now: an offset (TSC offsetting is on)
+      (void)ctx.vmcs.write(Vmcs64::tsc_offset, value - ctx.cpu.rdtsc());
+      return ExitAction::advance();
     case kBiosSignId:
     case kMiscEnable:
       return ExitAction::advance();  // accepted, no effect

@@ -40,6 +40,14 @@ struct Slot {
   Slot() : uart(vmx.vm.console), exits(vmx.vm) {}
 };
 
+// VM console lines go to the hypervisor's log, "[vm0] text": one log call
+// per line keeps lines of parallel VMs whole.
+class LogLineSink final : public ConsoleLineSink {
+ public:
+  void line(Str vm_name, Str text) override { log::info("[{}] {}", vm_name, text); }
+};
+constinit LogLineSink g_log_sink;
+
 constinit Slot* g_slots[kMaxCpus] = {};
 constinit u32 g_slot_count = 0;
 
@@ -77,6 +85,7 @@ Result<Slot*> make_slot(u32 cpu_index, u64 timer, Fault fault, GuestImage guest)
   BufferSink name(s->name, sizeof s->name - 1);
   format(name, "vm{}", cpu_index);
   s->fault = fault;
+  s->vmx.vm.console.sink = &g_log_sink;
   const Error e = create_vmx_vm(s->vmx, Str(s->name), cpu_index, kGuestRam);
   if (!e.ok()) return e;
   const u64 size = static_cast<u64>(guest.end - guest.start);

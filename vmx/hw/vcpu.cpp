@@ -82,7 +82,7 @@ Error write_controls(VmcsAccess& v, const VmxCapabilities& caps, const Vcpu& vcp
       // CR8 exits: without a TPR shadow, MOV to CR8 would set the physical
       // local APIC's TPR and could mask the host's interrupts.
       proc::kHltExiting | proc::kUseIoBitmaps | proc::kUseMsrBitmaps | proc::kSecondaryControls |
-          proc::kCr8LoadExiting | proc::kCr8StoreExiting,
+          proc::kCr8LoadExiting | proc::kCr8StoreExiting | proc::kUseTscOffsetting,
       0);
   const Result<u32> proc2 = compute_controls(caps.proc2, proc2::kEnableEpt | proc2::kUnrestrictedGuest,
                                              proc2::kEnableVpid | proc2::kWbinvdExiting | proc2::kEnableRdtscp |
@@ -102,6 +102,7 @@ Error write_controls(VmcsAccess& v, const VmxCapabilities& caps, const Vcpu& vcp
   // #BP and #MC are intercepted: #BP to count and reflect, #MC to report.
   TRY(v.write(Vmcs32::exception_bitmap, (1u << 3) | (1u << 18)));
   TRY(v.write(Vmcs32::cr3_target_count, 0));
+  TRY(v.write(Vmcs64::tsc_offset, 0));
   TRY(v.write(Vmcs32::exit_msr_store_count, 0));
   TRY(v.write(Vmcs32::exit_msr_load_count, 0));
   TRY(v.write(Vmcs32::entry_msr_load_count, 0));
