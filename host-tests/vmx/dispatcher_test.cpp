@@ -30,6 +30,16 @@ TEST(Dispatcher, GivenExitFieldsWhenDecodedThenBasicReasonQualificationAndLength
   EXPECT_TRUE(r.vmcs.writes().empty());
 }
 
+TEST(Dispatcher, GivenACpuidExitWhenDecodedThenTheUndefinedQualificationIsNotRead) {
+  ExitRig r;
+  r.vmcs.set(Vmcs32::exit_reason, static_cast<u32>(ExitReason::cpuid));
+  r.vmcs.set(VmcsNat::exit_qualification, 0xDEAD);  // undefined for CPUID exits
+  r.vmcs.set(Vmcs32::exit_instruction_length, 2);
+  decode_exit(r.ctx);
+  EXPECT_EQ(r.ctx.qualification, 0u);
+  EXPECT_EQ(r.ctx.instruction_length, 2u);
+}
+
 TEST(Dispatcher, GivenAnEntryFailureExitWhenDecodedThenFlaggedWithItsBasicReason) {
   ExitRig r;
   r.vmcs.set(Vmcs32::exit_reason, 0x80000021);  // invalid guest state

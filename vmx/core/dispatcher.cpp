@@ -41,6 +41,23 @@ struct HandlerTable {
 };
 constexpr HandlerTable kHandlers;
 
+// Exits whose qualification the SDM leaves undefined or nucleo's handlers
+// never read (SDM Vol. 3C 28.2.1): skipping that VMREAD shortens the most
+// frequent exits.
+struct NoQualification {
+  bool by_reason[kExitReasonCount] = {};
+  constexpr NoQualification() {
+    const ExitReason reasons[] = {
+        ExitReason::external_interrupt, ExitReason::triple_fault,     ExitReason::interrupt_window,
+        ExitReason::nmi_window,         ExitReason::cpuid,            ExitReason::hlt,
+        ExitReason::invd,               ExitReason::vmcall,           ExitReason::rdmsr,
+        ExitReason::wrmsr,              ExitReason::preemption_timer, ExitReason::wbinvd,
+        ExitReason::xsetbv};
+    for (ExitReason r : reasons) by_reason[static_cast<u16>(r)] = true;
+  }
+};
+constexpr NoQualification kNoQualification;
+
 // Guest interruptibility state (SDM Vol. 3C 25.4.2, Table 25-3).
 constexpr u32 kBlockingBySti = 1u << 0;
 constexpr u32 kBlockingByMovSs = 1u << 1;
@@ -51,7 +68,8 @@ void decode_exit(ExitContext& ctx) {
   const ExitReasonField reason(ctx.vmcs.read(Vmcs32::exit_reason));
   ctx.basic_reason = reason.basic();
   ctx.entry_failure = reason.entry_failure();
-  ctx.qualification = ctx.vmcs.read(VmcsNat::exit_qualification);
+  const bool skip = ctx.basic_reason < kExitReasonCount && kNoQualification.by_reason[ctx.basic_reason];
+  ctx.qualification = skip ? 0 : ctx.vmcs.read(VmcsNat::exit_qualification);
   ctx.instruction_length = ctx.vmcs.read(Vmcs32::exit_instruction_length);
 }
 

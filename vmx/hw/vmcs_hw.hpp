@@ -21,9 +21,12 @@ class HwVmcs final : public VmcsAccess {
   Error write(VmcsNat f, u64 v) override { return raw_write(static_cast<u32>(f), v); }
 
  private:
+  // A failing VMREAD leaves its destination unchanged (SDM Vol. 3C 31.3,
+  // VMREAD), so an unsupported field reads as 0 without a status test.
   static u64 raw_read(u32 encoding) {
     u64 value = 0;
-    return hw::vmread(encoding, value) == hw::VmStatus::ok ? value : 0;
+    asm volatile("vmread %1, %0" : "+r"(value) : "r"(static_cast<u64>(encoding)) : "cc");
+    return value;
   }
   static Error raw_write(u32 encoding, u64 value) {
     if (hw::vmwrite(encoding, value) == hw::VmStatus::ok) [[likely]]
