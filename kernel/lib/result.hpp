@@ -51,4 +51,11 @@ constexpr Error make_error(Status s, const char* what, u64 offset = 0) {
   return Error{s, what, offset};
 }
 
+// Returns the Error of `expr` from the enclosing function unless it is ok.
+#define NUCLEO_TRY(expr)          \
+  do {                            \
+    const ::nucleo::Error e_ = (expr); \
+    if (!e_.ok()) return e_;      \
+  } while (0)
+
 }  // namespace nucleo

@@ -10,6 +10,8 @@ timeout) leaves no emulator running on.
 """
 from __future__ import annotations
 
+import abc
+
 import ctypes
 import os
 import shutil
@@ -37,7 +39,7 @@ def exit_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
-class Emulator:
+class Emulator(abc.ABC):
     """Base class: subclasses start `self.proc` and implement read_serial."""
 
     name = "emulator"
@@ -58,13 +60,13 @@ class Emulator:
                 preexec_fn=_die_with_parent)
 
     # -- serial -----------------------------------------------------------
+    @abc.abstractmethod
     def read_serial(self, wait: float) -> bytes:
         """Return COM1 bytes available now, waiting at most `wait` seconds."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def drain(self) -> bytes:
         """After the process ended: every COM1 byte not yet returned."""
-        raise NotImplementedError
 
     # -- process ----------------------------------------------------------
     def poll(self) -> int | None:

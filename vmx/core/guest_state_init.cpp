@@ -5,11 +5,6 @@ namespace nucleo::vmx {
 
 namespace {
 
-#define TRY(expr)                    \
-  do {                               \
-    const Error e_ = (expr);         \
-    if (!e_.ok()) return e_;         \
-  } while (0)
 
 constexpr u64 kResetPat = 0x0007040600070406;  // SDM Vol. 3A 13.12.4: PAT at reset
 
@@ -27,15 +22,15 @@ constexpr u32 kArUnusable = 0x10000;
 Error write_guest_state(VmcsAccess& v, const VmxCapabilities& caps, const GuestStart& s) {
   const bool real = s.mode == GuestStart::Mode::real;
   const u64 cr0 = real ? 0x60000010 : 0x00000011;  // CD NW ET / PE ET (SDM Vol. 3A 10.1.1 reset value)
-  TRY(v.write(VmcsNat::guest_cr0, apply_cr0_fixed(caps, cr0, true)));
-  TRY(v.write(VmcsNat::cr0_read_shadow, cr0));
-  TRY(v.write(VmcsNat::guest_cr3, 0));
-  TRY(v.write(VmcsNat::guest_cr4, apply_cr4_fixed(caps, 0)));
-  TRY(v.write(VmcsNat::cr4_read_shadow, 0));
-  TRY(v.write(VmcsNat::guest_dr7, 0x400));
-  TRY(v.write(VmcsNat::guest_rflags, 0x2));
-  TRY(v.write(VmcsNat::guest_rip, s.rip));
-  TRY(v.write(VmcsNat::guest_rsp, s.rsp));
+  NUCLEO_TRY(v.write(VmcsNat::guest_cr0, apply_cr0_fixed(caps, cr0, true)));
+  NUCLEO_TRY(v.write(VmcsNat::cr0_read_shadow, cr0));
+  NUCLEO_TRY(v.write(VmcsNat::guest_cr3, 0));
+  NUCLEO_TRY(v.write(VmcsNat::guest_cr4, apply_cr4_fixed(caps, 0)));
+  NUCLEO_TRY(v.write(VmcsNat::cr4_read_shadow, 0));
+  NUCLEO_TRY(v.write(VmcsNat::guest_dr7, 0x400));
+  NUCLEO_TRY(v.write(VmcsNat::guest_rflags, 0x2));
+  NUCLEO_TRY(v.write(VmcsNat::guest_rip, s.rip));
+  NUCLEO_TRY(v.write(VmcsNat::guest_rsp, s.rsp));
 
   const Vmcs16 sel[] = {Vmcs16::guest_es, Vmcs16::guest_cs, Vmcs16::guest_ss,
                         Vmcs16::guest_ds, Vmcs16::guest_fs, Vmcs16::guest_gs};
@@ -48,34 +43,34 @@ Error write_guest_state(VmcsAccess& v, const VmxCapabilities& caps, const GuestS
   for (int i = 0; i < 6; ++i) {
     const bool is_cs = i == 1;
     const u16 selector = real ? (is_cs ? s.real_cs : 0) : (is_cs ? 0x08 : 0x10);
-    TRY(v.write(sel[i], selector));
-    TRY(v.write(base[i], real ? u64{selector} << 4 : 0));
-    TRY(v.write(lim[i], real ? 0xFFFF : 0xFFFFFFFF));
-    TRY(v.write(ar[i], real ? (is_cs ? kArCode16 : kArData16) : (is_cs ? kArCode32 : kArData32)));
+    NUCLEO_TRY(v.write(sel[i], selector));
+    NUCLEO_TRY(v.write(base[i], real ? u64{selector} << 4 : 0));
+    NUCLEO_TRY(v.write(lim[i], real ? 0xFFFF : 0xFFFFFFFF));
+    NUCLEO_TRY(v.write(ar[i], real ? (is_cs ? kArCode16 : kArData16) : (is_cs ? kArCode32 : kArData32)));
   }
-  TRY(v.write(Vmcs16::guest_tr, 0));
-  TRY(v.write(VmcsNat::guest_tr_base, 0));
-  TRY(v.write(Vmcs32::guest_tr_limit, 0xFFFF));
-  TRY(v.write(Vmcs32::guest_tr_access, kArTss));
-  TRY(v.write(Vmcs16::guest_ldtr, 0));
-  TRY(v.write(VmcsNat::guest_ldtr_base, 0));
-  TRY(v.write(Vmcs32::guest_ldtr_limit, 0xFFFF));
-  TRY(v.write(Vmcs32::guest_ldtr_access, real ? kArLdt : kArUnusable));
-  TRY(v.write(VmcsNat::guest_gdtr_base, 0));
-  TRY(v.write(Vmcs32::guest_gdtr_limit, 0xFFFF));
-  TRY(v.write(VmcsNat::guest_idtr_base, 0));
-  TRY(v.write(Vmcs32::guest_idtr_limit, 0xFFFF));
-  TRY(v.write(Vmcs64::guest_efer, 0));
-  TRY(v.write(Vmcs64::guest_pat, kResetPat));
-  TRY(v.write(Vmcs64::guest_debugctl, 0));
-  TRY(v.write(Vmcs32::guest_sysenter_cs, 0));
-  TRY(v.write(VmcsNat::guest_sysenter_esp, 0));
-  TRY(v.write(VmcsNat::guest_sysenter_eip, 0));
-  TRY(v.write(Vmcs32::guest_interruptibility, 0));
-  TRY(v.write(Vmcs32::guest_activity_state, 0));
-  TRY(v.write(VmcsNat::guest_pending_debug, 0));
-  TRY(v.write(Vmcs64::vmcs_link_pointer, ~u64{0}));
-  TRY(v.write(Vmcs32::entry_interruption_info, 0));
+  NUCLEO_TRY(v.write(Vmcs16::guest_tr, 0));
+  NUCLEO_TRY(v.write(VmcsNat::guest_tr_base, 0));
+  NUCLEO_TRY(v.write(Vmcs32::guest_tr_limit, 0xFFFF));
+  NUCLEO_TRY(v.write(Vmcs32::guest_tr_access, kArTss));
+  NUCLEO_TRY(v.write(Vmcs16::guest_ldtr, 0));
+  NUCLEO_TRY(v.write(VmcsNat::guest_ldtr_base, 0));
+  NUCLEO_TRY(v.write(Vmcs32::guest_ldtr_limit, 0xFFFF));
+  NUCLEO_TRY(v.write(Vmcs32::guest_ldtr_access, real ? kArLdt : kArUnusable));
+  NUCLEO_TRY(v.write(VmcsNat::guest_gdtr_base, 0));
+  NUCLEO_TRY(v.write(Vmcs32::guest_gdtr_limit, 0xFFFF));
+  NUCLEO_TRY(v.write(VmcsNat::guest_idtr_base, 0));
+  NUCLEO_TRY(v.write(Vmcs32::guest_idtr_limit, 0xFFFF));
+  NUCLEO_TRY(v.write(Vmcs64::guest_efer, 0));
+  NUCLEO_TRY(v.write(Vmcs64::guest_pat, kResetPat));
+  NUCLEO_TRY(v.write(Vmcs64::guest_debugctl, 0));
+  NUCLEO_TRY(v.write(Vmcs32::guest_sysenter_cs, 0));
+  NUCLEO_TRY(v.write(VmcsNat::guest_sysenter_esp, 0));
+  NUCLEO_TRY(v.write(VmcsNat::guest_sysenter_eip, 0));
+  NUCLEO_TRY(v.write(Vmcs32::guest_interruptibility, 0));
+  NUCLEO_TRY(v.write(Vmcs32::guest_activity_state, 0));
+  NUCLEO_TRY(v.write(VmcsNat::guest_pending_debug, 0));
+  NUCLEO_TRY(v.write(Vmcs64::vmcs_link_pointer, ~u64{0}));
+  NUCLEO_TRY(v.write(Vmcs32::entry_interruption_info, 0));
   return {};
 }
 

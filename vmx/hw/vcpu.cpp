@@ -66,11 +66,6 @@ u64 idt_base() {
   return r.base;
 }
 
-#define TRY(expr)                    \
-  do {                               \
-    const Error e_ = (expr);         \
-    if (!e_.ok()) return e_;         \
-  } while (0)
 
 Error write_controls(VmcsAccess& v, const VmxCapabilities& caps, const Vcpu& vcpu) {
   const VmxVm& vm = *vcpu.vm;
@@ -94,58 +89,58 @@ Error write_controls(VmcsAccess& v, const VmxCapabilities& caps, const Vcpu& vcp
   const Result<u32>* all[] = {&pin, &proc, &proc2, &exit, &entry};
   for (const Result<u32>* r : all)
     if (!*r) return r->error();
-  TRY(v.write(Vmcs32::pin_controls, pin.value()));
-  TRY(v.write(Vmcs32::proc_controls, proc.value()));
-  TRY(v.write(Vmcs32::proc_controls2, proc2.value()));
-  TRY(v.write(Vmcs32::exit_controls, exit.value()));
-  TRY(v.write(Vmcs32::entry_controls, entry.value()));
+  NUCLEO_TRY(v.write(Vmcs32::pin_controls, pin.value()));
+  NUCLEO_TRY(v.write(Vmcs32::proc_controls, proc.value()));
+  NUCLEO_TRY(v.write(Vmcs32::proc_controls2, proc2.value()));
+  NUCLEO_TRY(v.write(Vmcs32::exit_controls, exit.value()));
+  NUCLEO_TRY(v.write(Vmcs32::entry_controls, entry.value()));
   // #BP and #MC are intercepted: #BP to count and reflect, #MC to report.
-  TRY(v.write(Vmcs32::exception_bitmap, (1u << 3) | (1u << 18)));
-  TRY(v.write(Vmcs32::cr3_target_count, 0));
-  TRY(v.write(Vmcs64::tsc_offset, 0));
-  TRY(v.write(Vmcs32::exit_msr_store_count, 0));
-  TRY(v.write(Vmcs32::exit_msr_load_count, 0));
-  TRY(v.write(Vmcs32::entry_msr_load_count, 0));
-  TRY(v.write(Vmcs32::page_fault_error_mask, 0));
-  TRY(v.write(Vmcs32::page_fault_error_match, 0));
-  TRY(v.write(Vmcs64::io_bitmap_a, vm.io_bitmap_a));
-  TRY(v.write(Vmcs64::io_bitmap_b, vm.io_bitmap_b));
-  TRY(v.write(Vmcs64::msr_bitmap, vm.msr_bitmap));
-  TRY(v.write(Vmcs64::ept_pointer, vm.ept.eptp()));
-  if (proc2.value() & proc2::kEnableVpid) TRY(v.write(Vmcs16::vpid, vcpu.vpid));
+  NUCLEO_TRY(v.write(Vmcs32::exception_bitmap, (1u << 3) | (1u << 18)));
+  NUCLEO_TRY(v.write(Vmcs32::cr3_target_count, 0));
+  NUCLEO_TRY(v.write(Vmcs64::tsc_offset, 0));
+  NUCLEO_TRY(v.write(Vmcs32::exit_msr_store_count, 0));
+  NUCLEO_TRY(v.write(Vmcs32::exit_msr_load_count, 0));
+  NUCLEO_TRY(v.write(Vmcs32::entry_msr_load_count, 0));
+  NUCLEO_TRY(v.write(Vmcs32::page_fault_error_mask, 0));
+  NUCLEO_TRY(v.write(Vmcs32::page_fault_error_match, 0));
+  NUCLEO_TRY(v.write(Vmcs64::io_bitmap_a, vm.io_bitmap_a));
+  NUCLEO_TRY(v.write(Vmcs64::io_bitmap_b, vm.io_bitmap_b));
+  NUCLEO_TRY(v.write(Vmcs64::msr_bitmap, vm.msr_bitmap));
+  NUCLEO_TRY(v.write(Vmcs64::ept_pointer, vm.ept.eptp()));
+  if (proc2.value() & proc2::kEnableVpid) NUCLEO_TRY(v.write(Vmcs16::vpid, vcpu.vpid));
   // CR0/CR4 bits the hypervisor owns: reads see the shadow, writes exit.
   // CR0: the fixed-1 bits apart from PE/PG (unrestricted guest): NE.
   // CR4: VMXE and every bit VMX forces or forbids.
   const u64 cr0_owned = caps.cr0_fixed0 & ~u64{0x80000001};
   const u64 cr4_owned = (caps.cr4_fixed0 | ~caps.cr4_fixed1) & 0xFFFFFFFF;
-  TRY(v.write(VmcsNat::cr0_guest_host_mask, cr0_owned));
-  TRY(v.write(VmcsNat::cr4_guest_host_mask, cr4_owned));
+  NUCLEO_TRY(v.write(VmcsNat::cr0_guest_host_mask, cr0_owned));
+  NUCLEO_TRY(v.write(VmcsNat::cr4_guest_host_mask, cr4_owned));
   return {};
 }
 
 Error write_host_state(VmcsAccess& v) {
   PerCpu& me = this_cpu();
-  TRY(v.write(VmcsNat::host_cr0, cpu::read_cr0()));
-  TRY(v.write(VmcsNat::host_cr3, cpu::read_cr3()));
-  TRY(v.write(VmcsNat::host_cr4, cpu::read_cr4()));
-  TRY(v.write(Vmcs16::host_cs, kKernelCode));
-  TRY(v.write(Vmcs16::host_ss, kKernelData));
-  TRY(v.write(Vmcs16::host_ds, kKernelData));
-  TRY(v.write(Vmcs16::host_es, kKernelData));
-  TRY(v.write(Vmcs16::host_fs, 0));
-  TRY(v.write(Vmcs16::host_gs, 0));
-  TRY(v.write(Vmcs16::host_tr, kTss));
-  TRY(v.write(VmcsNat::host_fs_base, 0));
-  TRY(v.write(VmcsNat::host_gs_base, reinterpret_cast<u64>(&me)));
-  TRY(v.write(VmcsNat::host_tr_base, reinterpret_cast<u64>(&me.tables.tss)));
-  TRY(v.write(VmcsNat::host_gdtr_base, gdt_base()));
-  TRY(v.write(VmcsNat::host_idtr_base, idt_base()));
-  TRY(v.write(Vmcs32::host_sysenter_cs, 0));
-  TRY(v.write(VmcsNat::host_sysenter_esp, 0));
-  TRY(v.write(VmcsNat::host_sysenter_eip, 0));
-  TRY(v.write(Vmcs64::host_efer, cpu::rdmsr(0xC0000080)));
-  TRY(v.write(Vmcs64::host_pat, cpu::rdmsr(kMsrPat)));
-  TRY(v.write(VmcsNat::host_rip, reinterpret_cast<u64>(vmx_exit_entry)));
+  NUCLEO_TRY(v.write(VmcsNat::host_cr0, cpu::read_cr0()));
+  NUCLEO_TRY(v.write(VmcsNat::host_cr3, cpu::read_cr3()));
+  NUCLEO_TRY(v.write(VmcsNat::host_cr4, cpu::read_cr4()));
+  NUCLEO_TRY(v.write(Vmcs16::host_cs, kKernelCode));
+  NUCLEO_TRY(v.write(Vmcs16::host_ss, kKernelData));
+  NUCLEO_TRY(v.write(Vmcs16::host_ds, kKernelData));
+  NUCLEO_TRY(v.write(Vmcs16::host_es, kKernelData));
+  NUCLEO_TRY(v.write(Vmcs16::host_fs, 0));
+  NUCLEO_TRY(v.write(Vmcs16::host_gs, 0));
+  NUCLEO_TRY(v.write(Vmcs16::host_tr, kTss));
+  NUCLEO_TRY(v.write(VmcsNat::host_fs_base, 0));
+  NUCLEO_TRY(v.write(VmcsNat::host_gs_base, reinterpret_cast<u64>(&me)));
+  NUCLEO_TRY(v.write(VmcsNat::host_tr_base, reinterpret_cast<u64>(&me.tables.tss)));
+  NUCLEO_TRY(v.write(VmcsNat::host_gdtr_base, gdt_base()));
+  NUCLEO_TRY(v.write(VmcsNat::host_idtr_base, idt_base()));
+  NUCLEO_TRY(v.write(Vmcs32::host_sysenter_cs, 0));
+  NUCLEO_TRY(v.write(VmcsNat::host_sysenter_esp, 0));
+  NUCLEO_TRY(v.write(VmcsNat::host_sysenter_eip, 0));
+  NUCLEO_TRY(v.write(Vmcs64::host_efer, cpu::rdmsr(0xC0000080)));
+  NUCLEO_TRY(v.write(Vmcs64::host_pat, cpu::rdmsr(kMsrPat)));
+  NUCLEO_TRY(v.write(VmcsNat::host_rip, reinterpret_cast<u64>(vmx_exit_entry)));
   return {};
 }
 
@@ -163,8 +158,8 @@ Error create_vmx_vm(VmxVm& out, Str name, u32 id, u64 ram_bytes) {
   out.vm.ram = phys_to_virt<u8>(ram.value());
   for (u64 i = 0; i < ram_bytes; ++i) out.vm.ram[i] = 0;
 
-  TRY(out.ept.init(g_ept_pages));
-  TRY(out.ept.map(0, out.vm.ram_hpa, ram_bytes, EptPerm::rwx, EptMemType::write_back, true, true));
+  NUCLEO_TRY(out.ept.init(g_ept_pages));
+  NUCLEO_TRY(out.ept.map(0, out.vm.ram_hpa, ram_bytes, EptPerm::rwx, EptMemType::write_back, true, true));
 
   const Result<u64> a = zeroed_page(0xFF), b = zeroed_page(0xFF), msr = zeroed_page(0xFF);
   if (!a || !b || !msr) return make_error(Status::out_of_memory, "no memory for the VM's bitmaps");
@@ -201,9 +196,9 @@ Error setup_vcpu(Vcpu& vcpu, VmxVm& vm, const GuestStart& start) {
       hw::invvpid(hw::InvvpidType::single_context, vcpu.vpid) != hw::VmStatus::ok)
     return make_error(Status::unsupported, "INVVPID failed");
   HwVmcs vmcs;
-  TRY(write_controls(vmcs, caps, vcpu));
-  TRY(write_host_state(vmcs));
-  TRY(write_guest_state(vmcs, caps, start));
+  NUCLEO_TRY(write_controls(vmcs, caps, vcpu));
+  NUCLEO_TRY(write_host_state(vmcs));
+  NUCLEO_TRY(write_guest_state(vmcs, caps, start));
   return {};
 }
 
