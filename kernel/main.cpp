@@ -88,6 +88,64 @@ void dump_boot_info(const Cmdline& cmdline, u32 info_phys) {
   }
 }
 
+// The boot CPU's APIC, the clock, every other core, and the checks of the
+// cross-core primitives; false when one of those checks failed.
+bool bring_up_cores(const mb2::BootInfo& info, const Cmdline& cmdline) {
+  smp::init_boot_cpu(cmdline);
+  const acpi::Platform& acpi = acpi::platform();
+  clock::calibrate(acpi.have_fadt ? acpi.fadt.pm_timer : 0, acpi.have_fadt && acpi.fadt.pm_timer_32bit());
+  const clock::Calibration& cal = clock::calibration();
+  log::info("clock: TSC {}.{:03} MHz, LAPIC timer {}.{:03} MHz (calibrated against the {})", cal.tsc_hz / 1000000,
+            cal.tsc_hz / 1000 % 1000, cal.lapic_timer_hz / 1000000, cal.lapic_timer_hz / 1000 % 1000,
+            clock::source_name(cal.source));
+  if (cal.cpuid15_disagreed_hz)
+    log::warn("clock: CPUID leaf 0x15 claims a {} MHz TSC, but it runs at the measured rate; ignoring the claim",
+              cal.cpuid15_disagreed_hz / 1000000);
+  smp::init_cross_calls();
+  cpu::enable_interrupts();  // the boot CPU takes IPIs and its timer from here on
+  smp::start_aps(info, cmdline);
+
+  const smp::Stats& stats = smp::stats();
+  BootReport& report = boot_report();
+  report.cpus_online = smp::cpu_count();
+  report.cpus_expected = stats.expected;
+  report.apic_mode = lapic::mode_name();
+  report.smp_mode = stats.expected == 1 ? "none" : stats.mode == smp::Bringup::parallel ? "parallel" : "serial";
+  report.smp_bringup_tsc = stats.bringup_tsc;
+  report.smp_bringup_ns = stats.bringup_ns;
+  report.tsc_khz = cal.tsc_hz / 1000;
+  report.clock_source = clock::source_name(cal.source);
+  return smp::run_selftest();
+}
+
+// VMX root on every core, then a test VM on each; ends the run.
+[[noreturn]] void run_guests(const Cmdline& cmdline) {
+  Str value;
+  if (cmdline.value("vmx", value) && value == "off") {
+    log::info("vmx: vmx=off on the command line: not entering VMX operation");
+    finish(ExitCode::ok, "ok");
+  }
+  if (cmdline.value("dump", value) && value == "vmx") vmx::dump_capability_msrs();
+  const vmx::VmxRootResult root = vmx::enter_vmx_root_everywhere();
+  BootReport& report = boot_report();
+  report.vmx_cores = root.cores_in_root;
+  switch (root.refusal) {
+    case vmx::VmxRefusal::none: break;
+    case vmx::VmxRefusal::no_vmx:
+    case vmx::VmxRefusal::locked_off:
+    case vmx::VmxRefusal::no_ept:
+    case vmx::VmxRefusal::no_unrestricted_guest: finish(ExitCode::no_vmx, "no-vmx");
+    case vmx::VmxRefusal::vmxon_failed:
+    case vmx::VmxRefusal::caps_differ: finish(ExitCode::vmx_failed, "error");
+  }
+  const vmx::TestVmsResult vms = vmx::run_test_vms(cmdline);
+  report.vms = vms.vms;
+  report.vms_as_expected = vms.as_expected;
+  report.exits_json = vmx::exits_json;
+  if (vms.as_expected != vms.vms || vms.vms == 0) finish(ExitCode::guest_failed, "error");
+  finish(ExitCode::ok, "ok");
+}
+
 }  // namespace
 
 extern "C" [[noreturn]] void kmain(u32 magic, u32 info_phys) {
@@ -118,58 +176,8 @@ extern "C" [[noreturn]] void kmain(u32 magic, u32 info_phys) {
   acpi::init(info, cmdline);
   legacy_pic::remap_and_mask();
 
-  smp::init_boot_cpu(cmdline);
-  const acpi::Platform& acpi = acpi::platform();
-  clock::calibrate(acpi.have_fadt ? acpi.fadt.pm_timer : 0, acpi.have_fadt && acpi.fadt.pm_timer_32bit());
-  const clock::Calibration& cal = clock::calibration();
-  log::info("clock: TSC {}.{:03} MHz, LAPIC timer {}.{:03} MHz (calibrated against the {})", cal.tsc_hz / 1000000,
-            cal.tsc_hz / 1000 % 1000, cal.lapic_timer_hz / 1000000, cal.lapic_timer_hz / 1000 % 1000,
-            clock::source_name(cal.source));
-  if (cal.cpuid15_disagreed_hz)
-    log::warn("clock: CPUID leaf 0x15 claims a {} MHz TSC, but it runs at the measured rate; ignoring the claim",
-              cal.cpuid15_disagreed_hz / 1000000);
-  smp::init_cross_calls();
-  cpu::enable_interrupts();  // the boot CPU takes IPIs and its timer from here on
-  smp::start_aps(info, cmdline);
-  const smp::Stats& smp_stats = smp::stats();
-  report.cpus_online = smp::cpu_count();
-  report.cpus_expected = smp_stats.expected;
-  report.apic_mode = lapic::mode_name();
-  report.smp_mode = smp_stats.expected == 1 ? "none" : smp_stats.mode == smp::Bringup::parallel ? "parallel" : "serial";
-  report.smp_bringup_tsc = smp_stats.bringup_tsc;
-  report.smp_bringup_ns = smp_stats.bringup_ns;
-  report.tsc_khz = cal.tsc_hz / 1000;
-  report.clock_source = clock::source_name(cal.source);
-  const bool smp_ok = smp::run_selftest();
-
+  const bool cores_ok = bring_up_cores(info, cmdline);
   run_selftest(cmdline);
-  if (!smp_ok) finish(ExitCode::selftest_failed, "error");
-
-  if (cmdline.has("vmx") ) {
-    Str vmx_mode;
-    (void)cmdline.value("vmx", vmx_mode);
-    if (vmx_mode == "off") {
-      log::info("vmx: vmx=off on the command line: not entering VMX operation");
-      finish(ExitCode::ok, "ok");
-    }
-  }
-  Str dump;
-  if (cmdline.value("dump", dump) && dump == "vmx") vmx::dump_capability_msrs();
-  const vmx::VmxRootResult root = vmx::enter_vmx_root_everywhere();
-  report.vmx_cores = root.cores_in_root;
-  switch (root.refusal) {
-    case vmx::VmxRefusal::none: break;
-    case vmx::VmxRefusal::no_vmx:
-    case vmx::VmxRefusal::locked_off:
-    case vmx::VmxRefusal::no_ept:
-    case vmx::VmxRefusal::no_unrestricted_guest: finish(ExitCode::no_vmx, "no-vmx");
-    case vmx::VmxRefusal::vmxon_failed:
-    case vmx::VmxRefusal::caps_differ: finish(ExitCode::vmx_failed, "error");
-  }
-  const vmx::TestVmsResult vms = vmx::run_test_vms(cmdline);
-  report.vms = vms.vms;
-  report.vms_as_expected = vms.as_expected;
-  report.exits_json = vmx::exits_json;
-  if (vms.as_expected != vms.vms || vms.vms == 0) finish(ExitCode::guest_failed, "error");
-  finish(ExitCode::ok, "ok");
+  if (!cores_ok) finish(ExitCode::selftest_failed, "error");
+  run_guests(cmdline);
 }
