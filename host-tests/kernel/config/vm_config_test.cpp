@@ -1,0 +1,367 @@
+// SPDX-License-Identifier: MIT
+// The VM configuration parser (docs/config.md): every field of a good file,
+// every error with its exact line, column and message, recovery after a bad
+// VM, the checks across VMs and the fixed limits.
+#include "kernel/config/vm_config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace nucleo {
+namespace {
+
+std::string str(Str s) { return std::string(s.data(), s.size()); }
+
+// Owns the text, the scratch arena and the (9 KiB) Config of one parse.
+struct Parsed {
+  explicit Parsed(std::string input, u32 online = 8, usize scratch_size = 4096)
+      : text(std::move(input)), scratch(scratch_size), config(std::make_unique<Config>()) {
+    parse_config(Str(text.data(), text.size()), Span<char>(scratch.data(), scratch.size()), online, *config);
+  }
+  const VmConfig& vm(u32 i) const { return config->vms[i]; }
+  bool in_scratch(Str s) const { return s.data() >= scratch.data() && s.end() <= scratch.data() + scratch.size(); }
+  bool in_text(Str s) const { return s.data() >= text.data() && s.end() <= text.data() + text.size(); }
+
+  std::string text;
+  std::vector<char> scratch;
+  std::unique_ptr<Config> config;
+};
+
+std::string error_of(const ConfigError& e) {
+  return std::to_string(e.line) + ":" + std::to_string(e.column) + ": " + e.what;
+}
+
+constexpr const char* kTwoVms =
+    "# two guests\n"
+    "[[vm]]\n"
+    "name = \"linux-a\"            # first\n"
+    "cores = [1, 2]\n"
+    "memory = \"256M\"\n"
+    "kernel = \"bzImage-a\"\n"
+    "modules = [\"initrd-a\", \"extra\"]\n"
+    "cmdline = \"console=ttyS0\"\n"
+    "kind = \"unmodified\"\n"
+    "on_crash = \"restart\"\n"
+    "devices = [\"uart\", \"debug-exit\", \"fw_cfg\", \"pit\", \"pic\", \"rtc\", \"pci\", \"acpi\", \"lapic\"]\n"
+    "\n"
+    "[[vm]]\n"
+    "name = \"pv_b\"\n"
+    "cores = [3]\n"
+    "memory = \"1G\"\n"
+    "kernel = \"pv-kernel\"\n"
+    "kind = \"paravirtual\"\n";
+
+TEST(VmConfig, GivenValidTwoVmFileWhenParsedThenEveryFieldIsSet) {
+  const Parsed p(kTwoVms, 4);
+  ASSERT_TRUE(p.config->file_ok) << error_of(p.config->file_error);
+  ASSERT_EQ(p.config->vm_count, 2u);
+  EXPECT_EQ(p.config->vms_dropped, 0u);
+
+  const VmConfig& a = p.vm(0);
+  ASSERT_TRUE(a.valid) << error_of(a.error);
+  EXPECT_EQ(str(a.name), "linux-a");
+  EXPECT_EQ(a.core_count, 2u);
+  EXPECT_EQ(a.core_list[0], 1u);
+  EXPECT_EQ(a.core_list[1], 2u);
+  EXPECT_TRUE(a.cores.contains(1) && a.cores.contains(2));
+  EXPECT_EQ(a.cores.count(), 2u);
+  EXPECT_EQ(a.memory_bytes, 256 * MiB);
+  EXPECT_EQ(str(a.kernel), "bzImage-a");
+  ASSERT_EQ(a.module_count, 2u);
+  EXPECT_EQ(str(a.modules[0]), "initrd-a");
+  EXPECT_EQ(str(a.modules[1]), "extra");
+  EXPECT_EQ(str(a.cmdline), "console=ttyS0");
+  EXPECT_EQ(a.kind, VmConfig::Kind::unmodified);
+  EXPECT_EQ(a.on_crash, VmConfig::OnCrash::restart);
+  for (u32 d = 0; d < static_cast<u32>(Device::count); ++d) EXPECT_TRUE(a.has(static_cast<Device>(d))) << d;
+  EXPECT_EQ(a.error.line, 0u);
+  EXPECT_TRUE(p.in_text(a.name) && p.in_text(a.kernel) && p.in_text(a.cmdline));  // no escapes: views of the input
+
+  const VmConfig& b = p.vm(1);
+  ASSERT_TRUE(b.valid) << error_of(b.error);
+  EXPECT_EQ(str(b.name), "pv_b");
+  EXPECT_EQ(b.core_count, 1u);
+  EXPECT_EQ(b.core_list[0], 3u);
+  EXPECT_EQ(b.memory_bytes, 1 * GiB);
+  EXPECT_EQ(str(b.kernel), "pv-kernel");
+  EXPECT_EQ(b.module_count, 0u);
+  EXPECT_TRUE(b.cmdline.empty());
+  EXPECT_EQ(b.kind, VmConfig::Kind::paravirtual);
+  EXPECT_EQ(b.on_crash, VmConfig::OnCrash::stop);  // the default
+  EXPECT_EQ(b.devices, 0u);
+
+  const CpuSet hv = hypervisor_cores(*p.config, 4);
+  EXPECT_EQ(hv.count(), 1u);
+  EXPECT_TRUE(hv.contains(0));
+}
+
+// One line after "[[vm]]" (so on line 2) and the error it must give that VM.
+struct LineError {
+  const char* line;
+  u32 column;
+  const char* what;
+};
+
+const LineError kLineErrors[] = {
+    {"= 1", 1, "expected a key"},
+    {"nmae = \"x\"", 1, "unknown key"},
+    {"\"name\" = \"x\"", 1, "quoted keys are not supported"},
+    {"vm.name = \"x\"", 3, "dotted keys are not supported"},
+    {"kind \"x\"", 6, "expected '=' after the key"},
+    {"kind =", 7, "expected a value"},
+    {"kind =   # nothing", 10, "expected a value"},
+    {"kind = \"unmodified\" x", 21, "unexpected text after the value"},
+    {"kind = \"other\"", 8, "kind must be \"unmodified\" or \"paravirtual\""},
+    {"on_crash = \"reboot\"", 12, "on_crash must be \"stop\" or \"restart\""},
+    {"name = \"\"", 8, "name is empty"},
+    {"name = \"abcdefghijklmnopqrstuvwxyz123456\"", 8, "name is longer than 31 characters"},
+    {"name = \"a b\"", 8, "name may only contain A-Z a-z 0-9 _ -"},
+    {"name = \"a\\\"b\"", 8, "name may only contain A-Z a-z 0-9 _ -"},
+    {"name = 7", 8, "expected a string"},
+    {"cores = [1, 2", 14, "unterminated array (arrays must be on one line)"},
+    {"cores = [1,", 12, "unterminated array (arrays must be on one line)"},
+    {"cores = [1 2]", 12, "expected ',' or ']'"},
+    {"cores = [[1]]", 10, "nested arrays are not supported"},
+    {"cores = 1", 9, "expected an array of integers"},
+    {"cores = []", 9, "cores is empty: a VM needs at least one core"},
+    {"cores = [1, \"2\"]", 13, "expected an integer"},
+    {"cores = [1.5]", 10, "floats are not supported"},
+    {"cores = [1e3]", 10, "floats are not supported"},
+    {"cores = [inf]", 10, "floats are not supported"},
+    {"cores = [01]", 10, "leading zeros are not allowed"},
+    {"cores = [1_0]", 11, "underscores in integers are not supported"},
+    {"cores = [-1]", 10, "signed integers are not supported"},
+    {"cores = [99999999999999999999]", 10, "integer is too large"},
+    {"cores = [1, 1]", 13, "core listed twice"},
+    {"cores = [9]", 10, "core 9 does not exist: the machine has 8 cores online"},
+    {"memory = 268435456", 10, "expected a string"},
+    {"memory = \"256X\"", 10, "memory must be an integer with an optional K, M or G suffix"},
+    {"memory = \"M\"", 10, "memory must be an integer with an optional K, M or G suffix"},
+    {"memory = \"-1M\"", 10, "memory must be an integer with an optional K, M or G suffix"},
+    {"memory = \"1000\"", 10, "memory must be at least 1 MiB"},
+    {"memory = \"1048577\"", 10, "memory must be a multiple of 4 KiB"},
+    {"memory = \"99999999999G\"", 10, "memory is too large"},
+    {"memory = \"99999999999999999999999\"", 10, "memory is too large"},
+    {"memory = 1.5", 10, "floats are not supported"},
+    {"memory = 1979-05-27", 10, "dates and times are not supported"},
+    {"memory = 07:32:00", 10, "dates and times are not supported"},
+    {"memory = {size = 1}", 10, "inline tables are not supported"},
+    {"memory = '256M'", 10, "literal strings ('...') are not supported: use \"...\""},
+    {"memory = \"\"\"256M\"\"\"", 10, "multi-line strings are not supported"},
+    {"memory = true", 10, "booleans are not used by any key"},
+    {"kernel = \"abc", 10, "unterminated string"},
+    {"kernel = \"a\\qb\"", 12, "unknown escape: only \\\" \\\\ \\n \\t are supported"},
+    {"kernel = \"a\\", 12, "unknown escape: only \\\" \\\\ \\n \\t are supported"},
+    {"kernel = \"a\x01\"", 12, "control character in a string"},
+    {"kernel = \"a\rb\"", 12, "control character in a string"},
+    {"kernel = \"\"", 10, "kernel is empty"},
+    {"modules = [\"a\", \"\"]", 17, "module name is empty"},
+    {"modules = \"a\"", 11, "expected an array of strings"},
+    {"modules = [1]", 12, "expected a string"},
+    {"devices = [\"uart\", \"floppy\"]", 20,
+     "unknown device (known: uart, debug-exit, fw_cfg, pit, pic, rtc, pci, acpi, lapic)"},
+    {"devices = [\"uart\", \"uart\"]", 20, "device listed twice"},
+};
+
+TEST(VmConfig, GivenEachSyntaxOrValueErrorWhenParsedThenTheVmHasItsLineColumnAndMessage) {
+  for (const LineError& c : kLineErrors) {
+    const Parsed p(std::string("[[vm]]\n") + c.line + "\n");
+    SCOPED_TRACE(c.line);
+    EXPECT_TRUE(p.config->file_ok);
+    ASSERT_EQ(p.config->vm_count, 1u);
+    EXPECT_FALSE(p.vm(0).valid);
+    EXPECT_EQ(error_of(p.vm(0).error), "2:" + std::to_string(c.column) + ": " + c.what);
+  }
+}
+
+// A whole file and the file error it must give.
+struct FileError {
+  const char* text;
+  const char* error;
+};
+
+const FileError kFileErrors[] = {
+    {"name = \"x\"\n[[vm]]\n", "1:1: keys must be inside a [[vm]] section"},
+    {"# c\n  [server]\n", "2:3: only [[vm]] tables are allowed"},
+    {"[[host]]\n", "1:3: only [[vm]] tables are allowed"},
+    {"[[vm]\n", "1:5: expected ']]' to close [[vm]]"},
+    {"[[vm]] x\n", "1:8: unexpected text after [[vm]]"},
+    {"[vm]\n", "1:1: only [[vm]] tables are allowed"},
+};
+
+TEST(VmConfig, GivenErrorOutsideAnyVmWhenParsedThenItIsAFileError) {
+  for (const FileError& c : kFileErrors) {
+    const Parsed p(c.text);
+    SCOPED_TRACE(c.text);
+    EXPECT_FALSE(p.config->file_ok);
+    EXPECT_EQ(error_of(p.config->file_error), c.error);
+  }
+}
+
+constexpr const char* kGoodVm = "[[vm]]\nname = \"good\"\ncores = [3]\nmemory = \"1M\"\nkernel = \"k\"\n";
+
+TEST(VmConfig, GivenUnknownTableBeforeAVmWhenParsedThenTheVmIsStillParsedAndTheTableKeysSkipped) {
+  const Parsed p(std::string("[server]\nport = 1\n") + kGoodVm);
+  EXPECT_FALSE(p.config->file_ok);
+  EXPECT_EQ(error_of(p.config->file_error), "1:1: only [[vm]] tables are allowed");
+  ASSERT_EQ(p.config->vm_count, 1u);
+  EXPECT_TRUE(p.vm(0).valid) << error_of(p.vm(0).error);
+}
+
+TEST(VmConfig, GivenBadVmThenGoodVmWhenParsedThenOnlyTheBadOneIsInvalid) {
+  const Parsed p(std::string("[[vm]]\nname = \"bad\"\ncores = [1,\n  2]\nmemory = \"1M\"\n") + kGoodVm);
+  EXPECT_TRUE(p.config->file_ok);
+  ASSERT_EQ(p.config->vm_count, 2u);
+  EXPECT_FALSE(p.vm(0).valid);
+  EXPECT_EQ(error_of(p.vm(0).error), "3:12: unterminated array (arrays must be on one line)");
+  EXPECT_TRUE(p.vm(1).valid) << error_of(p.vm(1).error);
+  EXPECT_EQ(str(p.vm(1).name), "good");
+}
+
+TEST(VmConfig, GivenVmWithoutEachRequiredKeyWhenParsedThenTheMissingKeyIsNamedAtTheHeader) {
+  const char* keys[] = {"name = \"a\"\n", "cores = [0]\n", "memory = \"1M\"\n", "kernel = \"k\"\n"};
+  const char* names[] = {"name", "cores", "memory", "kernel"};
+  for (int missing = 0; missing < 4; ++missing) {
+    std::string text = "# c\n  [[vm]]\n";
+    for (int k = 0; k < 4; ++k)
+      if (k != missing) text += keys[k];
+    const Parsed p(text);
+    EXPECT_FALSE(p.vm(0).valid);
+    EXPECT_EQ(error_of(p.vm(0).error), std::string("2:3: missing required key '") + names[missing] + "'");
+  }
+}
+
+TEST(VmConfig, GivenDuplicateKeyInOneVmWhenParsedThenTheSecondIsAnError) {
+  const Parsed p("[[vm]]\nname = \"a\"\nname = \"b\"\n");
+  EXPECT_EQ(error_of(p.vm(0).error), "3:1: duplicate key");
+}
+
+TEST(VmConfig, GivenTwoVmsWithTheSameNameWhenParsedThenTheLaterOneIsInvalid) {
+  const Parsed p(std::string(kGoodVm) + "[[vm]]\nname = \"good\"\ncores = [4]\nmemory = \"1M\"\nkernel = \"k\"\n");
+  EXPECT_TRUE(p.vm(0).valid);
+  EXPECT_FALSE(p.vm(1).valid);
+  EXPECT_EQ(error_of(p.vm(1).error), "7:8: an earlier VM already has this name");
+}
+
+TEST(VmConfig, GivenCoreSharedByTwoVmsWhenParsedThenBothAreInvalidAndNameTheOther) {
+  const Parsed p(
+      "[[vm]]\nname = \"a\"\ncores = [1, 2]\nmemory = \"1M\"\nkernel = \"k\"\n"
+      "[[vm]]\nname = \"b\"\ncores = [3, 2]\nmemory = \"1M\"\nkernel = \"k\"\n"
+      "[[vm]]\nname = \"c\"\ncores = [4]\nmemory = \"1M\"\nkernel = \"k\"\n");
+  EXPECT_EQ(error_of(p.vm(0).error), "3:9: core 2 is also given to VM 'b'");
+  EXPECT_EQ(error_of(p.vm(1).error), "8:9: core 2 is also given to VM 'a'");
+  EXPECT_FALSE(p.vm(0).valid || p.vm(1).valid);
+  EXPECT_TRUE(p.vm(2).valid);
+  const CpuSet hv = hypervisor_cores(*p.config, 8);  // only c's core 4 is taken
+  EXPECT_EQ(hv.count(), 7u);
+  EXPECT_FALSE(hv.contains(4));
+}
+
+TEST(VmConfig, GivenScratchTooSmallWhenMessagesAreFormattedThenStaticFallbacksAreUsed) {
+  const Parsed p(
+      "[[vm]]\nname = \"a\"\ncores = [1]\nmemory = \"1M\"\nkernel = \"k\"\n"
+      "[[vm]]\nname = \"b\"\ncores = [1, 9]\nmemory = \"1M\"\nkernel = \"k\"\n"
+      "[[vm]]\nname = \"c\"\ncores = [1]\nmemory = \"1M\"\nkernel = \"k\"\n"
+      "[[vm]]\nname = \"d\"\ncores = [5]\nmemory = \"1M\"\nkernel = \"\\n\"\n",
+      8, 1);
+  EXPECT_EQ(error_of(p.vm(0).error), "3:9: a core is also given to another VM");
+  EXPECT_EQ(error_of(p.vm(1).error), "8:13: core does not exist on this machine");
+  EXPECT_EQ(error_of(p.vm(2).error), "13:9: a core is also given to another VM");
+  EXPECT_EQ(error_of(p.vm(3).error), "20:10: scratch arena too small for escaped strings");
+}
+
+TEST(VmConfig, GivenEscapesWhenParsedThenTheDecodedStringIsInTheScratchArena) {
+  const Parsed p(std::string(kGoodVm) + "cmdline = \"a\\\"b\\\\c\\nd\\te # not a comment\"  # a comment\n");
+  ASSERT_TRUE(p.vm(0).valid) << error_of(p.vm(0).error);
+  EXPECT_EQ(str(p.vm(0).cmdline), "a\"b\\c\nd\te # not a comment");
+  EXPECT_TRUE(p.in_scratch(p.vm(0).cmdline));
+  EXPECT_TRUE(p.in_text(p.vm(0).name));
+}
+
+TEST(VmConfig, GivenCrlfCommentsBlanksAndTabsWhenParsedThenTheyAreIgnored) {
+  const Parsed p(
+      "\r\n# top\r\n\t[[ vm ]]\t# header\r\n  name\t=\t\"a\"#x\r\n\r\ncores=[ 0 , 1, ]\r\nmemory = \"4096K\"\r\n"
+      "kernel = \"k\" \r\nmodules = []\r\n# end");
+  EXPECT_TRUE(p.config->file_ok) << error_of(p.config->file_error);
+  ASSERT_TRUE(p.vm(0).valid) << error_of(p.vm(0).error);
+  EXPECT_EQ(str(p.vm(0).name), "a");
+  EXPECT_EQ(p.vm(0).core_count, 2u);
+  EXPECT_EQ(p.vm(0).memory_bytes, 4 * MiB);
+  EXPECT_EQ(str(p.vm(0).kernel), "k");
+  EXPECT_EQ(p.vm(0).module_count, 0u);
+}
+
+TEST(VmConfig, GivenEmptyOrCommentOnlyFileWhenParsedThenNoVmsAndNoError) {
+  for (const char* text : {"", "\n\n", "# only a comment\r\n   \t\n"}) {
+    const Parsed p(text);
+    EXPECT_TRUE(p.config->file_ok);
+    EXPECT_EQ(p.config->vm_count, 0u);
+    EXPECT_EQ(hypervisor_cores(*p.config, 4).count(), 4u);
+  }
+}
+
+std::string vm_with(const std::string& name, const std::string& extra) {
+  return "[[vm]]\nname = \"" + name + "\"\nmemory = \"1M\"\nkernel = \"k\"\n" + extra;
+}
+
+TEST(VmConfig, GivenSeventeenVmsWhenParsedThenSixteenAreKeptAndOneDropped) {
+  std::string text;
+  for (int i = 0; i < 17; ++i) text += vm_with("vm" + std::to_string(i), "cores = [" + std::to_string(i) + "]\n");
+  const Parsed p(text, 64);
+  EXPECT_EQ(p.config->vm_count, 16u);
+  EXPECT_EQ(p.config->vms_dropped, 1u);
+  EXPECT_EQ(error_of(p.config->file_error), "81:1: more than 16 [[vm]] sections: this one and later ones are ignored");
+  for (u32 i = 0; i < 16; ++i) EXPECT_TRUE(p.vm(i).valid) << i;
+}
+
+TEST(VmConfig, GivenSixtyFourCoresWhenParsedThenValidAndSixtyFiveIsAnError) {
+  std::string list;
+  for (int i = 0; i < 64; ++i) list += std::to_string(i) + ",";
+  const Parsed ok(vm_with("a", "cores = [" + list + "]\n"), 128);
+  ASSERT_TRUE(ok.vm(0).valid) << error_of(ok.vm(0).error);
+  EXPECT_EQ(ok.vm(0).core_count, 64u);
+  EXPECT_EQ(ok.vm(0).core_list[63], 63u);
+  const Parsed bad(vm_with("a", "cores = [" + list + "64]\n"), 128);
+  EXPECT_EQ(error_of(bad.vm(0).error), "5:" + std::to_string(10 + list.size()) + ": too many cores (at most 64)");
+}
+
+TEST(VmConfig, GivenEightModulesWhenParsedThenValidAndNineIsAnError) {
+  const std::string eight = "\"m\", \"m\", \"m\", \"m\", \"m\", \"m\", \"m\", \"m\"";
+  const Parsed ok(vm_with("a", "cores = [0]\nmodules = [" + eight + "]\n"));
+  ASSERT_TRUE(ok.vm(0).valid) << error_of(ok.vm(0).error);
+  EXPECT_EQ(ok.vm(0).module_count, 8u);
+  const Parsed bad(vm_with("a", "cores = [0]\nmodules = [" + eight + ", \"ninth\"]\n"));
+  EXPECT_EQ(error_of(bad.vm(0).error), "6:" + std::to_string(14 + eight.size()) + ": too many modules (at most 8)");
+}
+
+TEST(VmConfig, GivenNameOfThirtyOneCharactersWhenParsedThenValid) {
+  const Parsed p(vm_with(std::string(31, 'n'), "cores = [0]\n"));
+  EXPECT_TRUE(p.vm(0).valid) << error_of(p.vm(0).error);
+  EXPECT_EQ(p.vm(0).name.size(), 31u);
+}
+
+TEST(VmConfig, GivenMemorySuffixesWhenParsedThenBytesAreScaled) {
+  const std::pair<const char*, u64> cases[] = {{"1048576", 1 * MiB},
+                                               {"2048K", 2 * MiB},
+                                               {"3M", 3 * MiB},
+                                               {"16G", 16 * GiB},
+                                               {"17179869183G", 17179869183 * GiB}};
+  for (const auto& [text, bytes] : cases) {
+    const Parsed p("[[vm]]\nname = \"a\"\ncores = [0]\nkernel = \"k\"\nmemory = \"" + std::string(text) + "\"\n");
+    ASSERT_TRUE(p.vm(0).valid) << text << " " << error_of(p.vm(0).error);
+    EXPECT_EQ(p.vm(0).memory_bytes, bytes) << text;
+  }
+}
+
+TEST(VmConfig, GivenDeviceNamesWhenNamedThenTheyMatchTheFile) {
+  EXPECT_STREQ(device_name(Device::debug_exit), "debug-exit");
+  EXPECT_STREQ(device_name(Device::lapic), "lapic");
+  EXPECT_STREQ(device_name(Device::count), "?");
+}
+
+}  // namespace
+}  // namespace nucleo

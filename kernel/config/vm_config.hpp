@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: MIT
+// The VM configuration file: a small, documented subset of TOML (docs/config.md)
+// listing the VMs to start, their cores, memory, images and devices. The file
+// comes from the boot medium, so it is untrusted input: the parser never reads
+// past the text, never allocates, and turns every problem into a line, a column
+// and a message. Pure code: compiled into the kernel and the host tests.
+#pragma once
+
+#include "kernel/lib/cpu_set.hpp"
+#include "kernel/lib/span.hpp"
+#include "kernel/lib/str.hpp"
+#include "kernel/lib/types.hpp"
+
+namespace nucleo {
+
+constexpr u32 kMaxVms = 16;
+constexpr u32 kMaxVmCores = 64;
+constexpr u32 kMaxVmModules = 8;
+constexpr usize kMaxVmNameLength = 31;
+constexpr u64 kMinVmMemory = 1 * MiB;
+
+// Emulated devices a VM may ask for; VmConfig::devices holds device_bit()s.
+enum class Device : u32 { uart, debug_exit, fw_cfg, pit, pic, rtc, pci, acpi, lapic, count };
+constexpr u32 device_bit(Device d) { return u32{1} << static_cast<u32>(d); }
+// The name used in the file ("debug-exit", ...), or "?" for count.
+constexpr const char* device_name(Device d) {
+  constexpr const char* kNames[] = {"uart", "debug-exit", "fw_cfg", "pit", "pic", "rtc", "pci", "acpi", "lapic"};
+  static_assert(sizeof kNames / sizeof kNames[0] == static_cast<usize>(Device::count));
+  return d < Device::count ? kNames[static_cast<u32>(d)] : "?";
+}
+
+// line and column are 1-based (the column counts bytes; a tab is one); 0/0
+// and "" when there is no error. `what` is static text, or text formatted into
+// the scratch arena when it names a core or a VM.
+struct ConfigError {
+  u32 line = 0;
+  u32 column = 0;
+  const char* what = "";
+};
+
+struct VmConfig {
+  enum class Kind : u8 { unmodified, paravirtual };
+  enum class OnCrash : u8 { stop, restart };
+
+  // Every Str points into the input text, or into the scratch arena when
+  // escapes had to be decoded: both must outlive the Config.
+  Str name;
+  CpuSet cores;
+  u32 core_list[kMaxVmCores] = {};  // in file order: vCPU i runs on core_list[i]
+  u32 core_count = 0;
+  u64 memory_bytes = 0;
+  Str kernel;
+  Str modules[kMaxVmModules];
+  u32 module_count = 0;
+  Str cmdline;
+  Kind kind = Kind::unmodified;
+  OnCrash on_crash = OnCrash::stop;
+  u32 devices = 0;  // bitmask of device_bit(Device)
+  bool valid = false;
+  ConfigError error;
+
+  constexpr bool has(Device d) const { return (devices & device_bit(d)) != 0; }
+};
+
+// About 9 KiB: keep it in static storage, not on a kernel stack.
+struct Config {
+  VmConfig vms[kMaxVms];
+  u32 vm_count = 0;        // [[vm]] sections kept, valid or not, in file order
+  u32 vms_dropped = 0;     // [[vm]] sections beyond kMaxVms, ignored
+  ConfigError file_error;  // the first error outside any VM
+  bool file_ok = true;
+};
+
+// Parses `text` into `out` (fully overwritten). `scratch` receives decoded
+// escaped strings and formatted messages; when it runs out, an escaped string
+// is an error and a message falls back to static text. `online_cores`: core
+// indices at or above it are refused. An error inside a [[vm]] invalidates
+// that VM only; the others are still parsed and checked against each other.
+void parse_config(Str text, Span<char> scratch, u32 online_cores, Config& out);
+
+// The online cores no valid VM was given: they stay with the hypervisor.
+inline CpuSet hypervisor_cores(const Config& config, u32 online_cores) {
+  CpuSet set = CpuSet::first_n(online_cores);
+  for (u32 i = 0; i < config.vm_count && i < kMaxVms; ++i)
+    for (u32 k = 0; config.vms[i].valid && k < config.vms[i].core_count; ++k) set.remove(config.vms[i].core_list[k]);
+  return set;
+}
+
+}  // namespace nucleo
