@@ -120,10 +120,13 @@ set(NUCLEO_VM_CHECKS
   --expect "vm0 on cpu 0: the guest exited with code 0"
   # Exit counts the test guest causes exactly (SDM: each of these exits
   # unconditionally or by nucleo's controls); the preemption timer slices it.
-  --expect "^vm0:   CPUID +2 "
+  --expect "^vm0:   CPUID +3 "
   --expect "^vm0:   RDMSR +1 " --expect "^vm0:   WRMSR +1 "
-  --expect "^vm0:   XSETBV +1 " --expect "^vm0:   VMCALL +3 "
-  --expect "^vm0:   VMXON +1 " --expect "^vm0:   HLT +1 "
+  --expect "^vm0:   XSETBV +1 " --expect "^vm0:   VMCALL +5 "
+  --expect "^vm0:   VMXON +1 " --expect "^vm0:   HLT +2 "
+  --expect "^\\[vm0\\] timer: the one-shot timer interrupt woke HLT: ok"
+  --expect "^\\[vm0\\] timer: an interrupt pending while IF = 0 arrived through the interrupt window: ok"
+  --expect "^vm0:   interrupt window +1 "
   --expect "^vm0:   INVD +1 " --expect "^vm0:   WBINVD or WBNOINVD +1 "
   --expect "^vm0:   exception or NMI +1 " --expect "^vm0:   control-register access +1 "
   --expect "^vm0:   VMX-preemption timer expired +[1-9]"

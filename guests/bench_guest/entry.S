@@ -44,6 +44,11 @@ long_mode:
         hlt
         jmp     1b
 
+/* Vector 0x30, the hypercall timer's interrupt: nothing to do but return. */
+        .global timer_isr
+timer_isr:
+        iretq
+
         .section .data.entry, "aw"
         .balign 8
 gdt:

@@ -13,6 +13,7 @@
 
 #define COM1 0x3f8
 #define DEBUG_EXIT 0xf4
+#define IDT_ENTRIES 0x31                /* exceptions and the timer vector 0x30 */
 
         .code32
         .section .text
@@ -175,6 +176,37 @@ after_vmxon:
         movl    $msg_hc_range, %esi
         call    check
 
+/* The hypercall one-shot timer: its interrupt wakes HLT. */
+        movl    timer_count, %edi
+        movl    $NUCLEO_HC_TIMER_ONESHOT, %eax
+        movl    $20000, %ebx
+        movl    $0x30, %ecx
+        vmcall
+        sti
+        hlt
+        cli
+        incl    %edi
+        cmpl    timer_count, %edi
+        movl    $msg_timer_hlt, %esi
+        call    check
+
+/* A timer that expires while interrupts are off: the interrupt waits for
+ * the window that opens after STI (an interrupt-window exit). */
+        movl    timer_count, %edi
+        movl    $NUCLEO_HC_TIMER_ONESHOT, %eax
+        xorl    %ebx, %ebx
+        movl    $0x30, %ecx
+        vmcall
+        xorl    %eax, %eax
+        cpuid                           /* an exit with IF = 0: still pending */
+        sti
+        nop
+        cli
+        incl    %edi
+        cmpl    timer_count, %edi
+        movl    $msg_timer_window, %esi
+        call    check
+
 /* Spin long enough for the preemption timer to slice the vCPU. */
         movl    $300000, %ecx
 1:      decl    %ecx
@@ -259,8 +291,11 @@ build_idt:
         jne     3f
         movl    $on_ud, %eax
 3:      cmpl    $13, %ecx
-        jne     4f
+        jne     5f
         movl    $on_gp, %eax
+5:      cmpl    $0x30, %ecx
+        jne     4f
+        movl    $on_timer, %eax
 4:      movw    %ax, (%edi)
         movw    $0x08, 2(%edi)
         movw    $0x8e00, 4(%edi)        /* present, DPL 0, 32-bit interrupt gate */
@@ -268,12 +303,15 @@ build_idt:
         movw    %ax, 6(%edi)
         addl    $8, %edi
         incl    %ecx
-        cmpl    $32, %ecx
+        cmpl    $IDT_ENTRIES, %ecx
         jb      1b
         ret
 
 on_bp:
         incl    bp_count
+        iret
+on_timer:                               /* vector 0x30: the hypercall timer */
+        incl    timer_count
         iret
 on_ud:
         incl    ud_count
@@ -307,7 +345,7 @@ gdt_ptr:
         .short gdt_ptr - gdt - 1
         .long gdt
 idt_ptr:
-        .short 32 * 8 - 1
+        .short IDT_ENTRIES * 8 - 1
         .long idt
 null_idt:
         .short 0
@@ -317,6 +355,7 @@ failures:       .long 0
 bp_count:       .long 0
 ud_count:       .long 0
 gp_count:       .long 0
+timer_count:    .long 0
 resume_eip:     .long 0
         .balign 8
 vmxon_region:   .quad 0x9000
@@ -343,6 +382,8 @@ msg_hc_console_end:
                 .byte 0
 msg_hc_write:   .asciz "vmcall: console write returned its length"
 msg_hc_range:   .asciz "vmcall: a buffer outside the VM is refused"
+msg_timer_hlt:  .asciz "timer: the one-shot timer interrupt woke HLT"
+msg_timer_window: .asciz "timer: an interrupt pending while IF = 0 arrived through the interrupt window"
 msg_spin:       .asciz "spin: 300000 iterations under the preemption timer"
 msg_ok:         .asciz ": ok\n"
 msg_fail:       .asciz ": FAILED\n"
@@ -354,4 +395,4 @@ msg_unexpected: .asciz "test guest: unexpected exception\n"
 
         .section .bss
         .balign 8
-idt:    .skip 32 * 8
+idt:    .skip IDT_ENTRIES * 8

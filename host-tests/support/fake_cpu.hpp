@@ -37,6 +37,7 @@ class FakeCpu final : public CpuAccess {
   }
   void xsetbv(u32 xcr, u64 value) override { xsetbv_calls.emplace_back(xcr, value); }
   void wbinvd() override { ++wbinvd_calls; }
+  void relax() override { ++relax_calls; }
 
   void set_cpuid(u32 leaf, CpuidValues v) { cpuid_table[{leaf, kAnySubleaf}] = v; }
   void set_cpuid(u32 leaf, u32 subleaf, CpuidValues v) { cpuid_table[{leaf, subleaf}] = v; }
@@ -84,6 +85,7 @@ class FakeCpu final : public CpuAccess {
   int rdtsc_calls = 0;
   std::vector<std::pair<u32, u64>> xsetbv_calls;
   int wbinvd_calls = 0;
+  int relax_calls = 0;
 };
 
 }  // namespace nucleo::test

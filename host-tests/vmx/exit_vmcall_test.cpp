@@ -117,7 +117,7 @@ TEST(VmcallExit, GivenVcpuInfoWhenCalledThenIndexAndCount) {
 }
 
 TEST(VmcallExit, GivenUnknownFunctionWhenCalledThenUnknownErrorAndRipAdvances) {
-  for (const u64 function : {u64{4}, u64{0xFFFF}, u64{1} << 32, ~u64{0}}) {
+  for (const u64 function : {u64{5}, u64{0xFFFF}, u64{1} << 32, ~u64{0}}) {
     VmcallRig r;
     r.long64(0);
     ASSERT_TRUE(r.call(function));

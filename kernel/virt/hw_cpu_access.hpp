@@ -19,6 +19,7 @@ class HwCpuAccess final : public CpuAccess {
     asm volatile("xsetbv" ::"c"(xcr), "a"(static_cast<u32>(value)), "d"(static_cast<u32>(value >> 32)));
   }
   void wbinvd() override { asm volatile("wbinvd" ::: "memory"); }
+  void relax() override { asm volatile("sti; pause; cli" ::: "memory"); }
 };
 
 }  // namespace nucleo

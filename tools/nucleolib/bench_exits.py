@@ -28,6 +28,11 @@ OPERATIONS = {
     "wrmsr": ("WRMSR IA32_APIC_BASE (emulated)", "WRMSR"),
     "cr8_write": ("MOV to CR8 (64-bit mode)", "control-register access"),
 }
+# Operations of two exits: guest op -> (what, exit reasons).
+PAIRS = {
+    "hlt_wake": ("HLT woken by an interrupt (arm the hypercall timer for now, "
+                 "HLT, the timer's vector injected)", ("VMCALL", "HLT")),
+}
 _BENCH = re.compile(r"^\[vm0\] bench (\w+) (\d+)$")
 _EXITS = re.compile(r"^vm0:   (.+?) +(\d+) +(\d+) +(\d+)$")
 
@@ -55,8 +60,10 @@ def report(trips: dict[str, int], handler: dict[str, tuple[int, int]],
         count, avg = handler.get(reason, (0, 0))
         rows.append(f"| {what} | 1 | {trips.get(op, 'failed'):,} | {avg:,} |"
                     if op in trips else f"| {what} | 1 | failed | {avg:,} |")
-    rows.append("| HLT woken by an interrupt | - | not measured | not "
-                "measured |")
+    for op, (what, reasons) in PAIRS.items():
+        path = sum(handler.get(r, (0, 0))[1] for r in reasons)
+        trip = f"{trips[op]:,}" if op in trips else "failed"
+        rows.append(f"| {what} | {len(reasons)} | {trip} | {path:,} |")
     date = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     return f"""# VM-exit round trips
 
@@ -76,9 +83,9 @@ reads. Kernel: {banner or 'see the console'}.
 
 {chr(10).join(rows)}
 
-HLT woken by an interrupt needs a virtual interrupt source (the virtual
-local APIC of the virtual-PC work); until then HLT with interrupts enabled
-returns at once and the row stays unmeasured.
+The HLT row is two exits (the VMCALL that arms the one-shot timer, then the
+HLT, after which the timer's vector is injected at entry); its handler path
+is the sum of the two minimums.
 
 **Where the instructions go.** The goal is at most 100 hypervisor
 instructions for CPUID and VMCALL; the handler paths above are about three
@@ -116,7 +123,7 @@ def cmd_exits(args, cmdline: str, make_kernel) -> int:
     (out_dir / "bench-exits.md").write_text(text)
     print(text)
     print(f"nucleo: wrote {out_dir / 'bench-exits.md'}")
-    missing = [op for op in OPERATIONS if op not in trips]
+    missing = [op for op in list(OPERATIONS) + list(PAIRS) if op not in trips]
     if res.exit_code != 0 or missing:
         print(f"nucleo: the benchmark run failed (code {res.exit_code}, "
               f"missing {missing})")

@@ -41,6 +41,12 @@ struct VcpuState {
   u64 apic_base = 0xFEE00800;  // enabled; the BSP bit is added for vCPU 0 (SDM Vol. 3A 12.4.4)
   u64 preemption_timer = 0;    // reload value; 0 = off
   u64 tpr = 0;                 // CR8: task priority (virtual; no APIC model yet)
+  // The one-shot timer of the hypercall ABI, and an interrupt waiting for
+  // the guest to accept it (vmx/core/event_delivery.cpp).
+  u64 timer_deadline = 0;      // TSC; 0 = not armed
+  u8 timer_vector = 0;
+  u8 pending_vector = 0;       // 0 = none
+  u64 interrupts_injected = 0;
   u64 hypercalls = 0;
 };
 

@@ -4,6 +4,7 @@
 // the preemption timer, and the fallback for reasons nucleo does not handle.
 #include "vmx/core/dispatcher.hpp"
 #include "vmx/core/exit_helpers.hpp"
+#include "vmx/core/event_delivery.hpp"
 #include "vmx/core/exit_reason.hpp"
 #include "vmx/core/guest_state_init.hpp"
 
@@ -37,9 +38,11 @@ ExitAction handle_exception_or_nmi(ExitContext& ctx) {
 ExitAction handle_external_interrupt(ExitContext&) { return ExitAction::resume(); }
 
 ExitAction handle_interrupt_window(ExitContext& ctx) {
-  // Nothing requests windows yet; turn them off so the guest runs on.
+  // The guest can take an interrupt now: close the window; the vCPU loop
+  // injects what is pending (prepare_entry) or, if nothing is, it runs on.
   const u32 proc_controls = ctx.vmcs.read(Vmcs32::proc_controls);
-  (void)ctx.vmcs.write(Vmcs32::proc_controls, proc_controls & ~(u32{1} << 2) & ~(u32{1} << 22));
+  (void)ctx.vmcs.write(Vmcs32::proc_controls,
+                       proc_controls & ~proc::kInterruptWindowExiting & ~proc::kNmiWindowExiting);
   return ExitAction::resume();
 }
 
@@ -77,8 +80,15 @@ ExitAction handle_hlt(ExitContext& ctx) {
                     ctx.vmcs.read(VmcsNat::guest_rip));
     return ExitAction::stop_vm(StopReason::halted_forever);
   }
-  // Interrupts on: until the VM has interrupt sources (virtual APIC and
-  // timers), HLT returns at once, like a wake-up by a spurious interrupt.
+  // Interrupts on and the one-shot timer armed: wait for it here (static
+  // partitioning: this core has nothing else to run), then the vCPU loop
+  // injects its vector at the next entry, which wakes the guest.
+  if (ctx.vcpu.timer_deadline != 0 || ctx.vcpu.pending_vector != 0) {
+    while (!collect_expired_timer(ctx)) ctx.cpu.relax();
+    return ExitAction::advance();
+  }
+  // Nothing can wake it yet (no virtual APIC): HLT returns at once, like a
+  // wake-up by a spurious interrupt.
   return ExitAction::advance();
 }
 

@@ -41,6 +41,16 @@ ExitAction handle_vmcall(ExitContext& ctx) {
     }
     case NUCLEO_HC_EXIT:
       return ExitAction::stop_vm(StopReason::guest_exit, r.rbx);
+    case NUCLEO_HC_TIMER_ONESHOT:
+      if (r.rbx >= NUCLEO_HC_TIMER_MAX_DELAY || r.rcx < 32 || r.rcx > 255) {
+        r.rax = error_code(NUCLEO_HC_E_RANGE);
+        break;
+      }
+      ctx.vcpu.timer_deadline = ctx.cpu.rdtsc() + r.rbx;
+      if (ctx.vcpu.timer_deadline == 0) ctx.vcpu.timer_deadline = 1;  // 0 means "not armed"
+      ctx.vcpu.timer_vector = static_cast<u8>(r.rcx);
+      r.rax = 0;
+      break;
     case NUCLEO_HC_VCPU_INFO:
       r.rax = ctx.vcpu.id;
       r.rbx = ctx.vcpu.vcpu_count;

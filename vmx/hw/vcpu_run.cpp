@@ -7,6 +7,7 @@
 #include "kernel/console/log.hpp"
 #include "kernel/virt/hw_cpu_access.hpp"
 #include "vmx/core/dispatcher.hpp"
+#include "vmx/core/event_delivery.hpp"
 #include "vmx/core/exit_info.hpp"
 #include "vmx/core/exit_reason.hpp"
 #include "vmx/core/guest_state_check.hpp"
@@ -74,6 +75,7 @@ void run_vcpu(Vcpu& v) {
     (void)vmcs.write(Vmcs32::guest_preemption_timer, static_cast<u32>(v.state.preemption_timer));
   ExitContext ctx{vm, v.regs, v.state, vmcs, cpu, capabilities()};
   while (!vm.stopped) {
+    prepare_entry(ctx);
     const u64 failed = vmx_run(&v.regs, v.launched ? 1 : 0);
     if (failed) {
       report_entry_failure(v, vmcs, true);

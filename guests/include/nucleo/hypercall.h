@@ -23,8 +23,11 @@
 #define NUCLEO_HC_CONSOLE_WRITE 1 /* RBX guest-physical address, RCX length <= NUCLEO_HC_CONSOLE_MAX -> bytes */
 #define NUCLEO_HC_EXIT          2 /* RBX exit code: the calling VM ends */
 #define NUCLEO_HC_VCPU_INFO     3 /* -> RAX vCPU index, RBX vCPU count */
+#define NUCLEO_HC_TIMER_ONESHOT 4 /* RBX delay in TSC ticks (< 2^40), RCX vector 32..255 -> 0;
+                                     the interrupt arrives once, when the guest can take it */
 
 #define NUCLEO_HC_CONSOLE_MAX 4096
+#define NUCLEO_HC_TIMER_MAX_DELAY 0x10000000000
 
 /* Errors (RAX, as a signed 64-bit value). */
 #define NUCLEO_HC_E_UNKNOWN   (-1) /* no such function */
