@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The nucleo hypercall ABI, version 1 (docs/hypercalls.md). One header for
+/* The nucleo hypercall ABI, version 1 (reference: docs/hypercalls.md). One header for
  * the hypervisor and every guest, C, C++ or assembly, so the two sides cannot
  * drift apart.
  *
