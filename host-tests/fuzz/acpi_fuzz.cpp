@@ -8,15 +8,12 @@
 #include "kernel/acpi/madt.hpp"
 #include "kernel/acpi/tables.hpp"
 
+#include "host-tests/fuzz/fuzz_check.hpp"
+
 namespace {
 
 using namespace nucleo;
 using namespace nucleo::acpi;
-
-#define CHECK(cond) \
-  do {              \
-    if (!(cond)) __builtin_trap(); \
-  } while (0)
 
 constexpr u64 kBase = 0x10000;  // where the input sits; seeds use this address
 
@@ -51,13 +48,13 @@ class Windows final : public PhysMemory {
 // A table handed out by load_table/find_table is whole, valid and in memory.
 void check_table(const Windows& mem, const Result<Bytes>& t, const char* signature) {
   if (!t.ok()) {
-    CHECK(t.error().what != nullptr && t.error().what[0] != '\0');
+    NUCLEO_FUZZ_CHECK(t.error().what != nullptr && t.error().what[0] != '\0');
     return;
   }
   const Bytes b = t.value();
-  CHECK(b.size() >= kSdtHeaderSize && b.size() <= kMaxTableLength && mem.inside(b));
-  CHECK(load_le32(b.data() + 4) == b.size() && checksum_ok(b));
-  for (usize i = 0; i < 4; ++i) CHECK(b[i] == static_cast<u8>(signature[i]));
+  NUCLEO_FUZZ_CHECK(b.size() >= kSdtHeaderSize && b.size() <= kMaxTableLength && mem.inside(b));
+  NUCLEO_FUZZ_CHECK(load_le32(b.data() + 4) == b.size() && checksum_ok(b));
+  for (usize i = 0; i < 4; ++i) NUCLEO_FUZZ_CHECK(b[i] == static_cast<u8>(signature[i]));
 }
 
 volatile u8 g_sink;
@@ -86,7 +83,7 @@ extern "C" int LLVMFuzzerTestOneInput(const u8* data, usize size) {
   // As the kernel walks it, from an RSDP at kBase...
   const Result<Rsdp> rsdp = parse_rsdp(input);
   if (rsdp.ok()) {
-    CHECK(size >= 20);
+    NUCLEO_FUZZ_CHECK(size >= 20);
     walk_from(mem, rsdp.value());
   }
   // ...and from root tables at kBase directly, so the fuzzer need not solve the RSDP checksum first.
@@ -97,17 +94,17 @@ extern "C" int LLVMFuzzerTestOneInput(const u8* data, usize size) {
   static const char* const kSignatures[] = {"RSDT", "XSDT", "FACP", "DSDT"};
   for (const char* sig : kSignatures) check_table(mem, load_table(mem, kBase, sig), sig);
   const Result<Fadt> fadt = parse_fadt(input);
-  CHECK(fadt.ok() == (size >= 116));
+  NUCLEO_FUZZ_CHECK(fadt.ok() == (size >= 116));
   const Result<SleepType> s5 = find_s5(input);
   if (s5.ok()) g_sink = s5->a;
   g_sink = checksum_ok(input);
   const Result<Hpet> hpet = parse_hpet(input);
-  if (hpet.ok()) CHECK(hpet->address != 0);
+  if (hpet.ok()) NUCLEO_FUZZ_CHECK(hpet->address != 0);
   static Madt madt;  // 10 KiB: not on the fuzzer's stack
   const Error madt_error = parse_madt(input, madt);
-  CHECK(madt.cpu_count <= Madt::kMaxCpus && madt.ioapic_count <= Madt::kMaxIoApics);
-  CHECK(madt.enabled_cpus() <= madt.cpu_count);
-  if (madt_error.ok()) CHECK(size >= 44);
+  NUCLEO_FUZZ_CHECK(madt.cpu_count <= Madt::kMaxCpus && madt.ioapic_count <= Madt::kMaxIoApics);
+  NUCLEO_FUZZ_CHECK(madt.enabled_cpus() <= madt.cpu_count);
+  if (madt_error.ok()) NUCLEO_FUZZ_CHECK(size >= 44);
 
   // The BIOS-area scan: the bytes as the EBDA (segment 0x9FC0 at 0x40E), then as 0xE0000-.
   static const u8 kEbdaPointer[2] = {0xC0, 0x9F};
@@ -116,12 +113,12 @@ extern "C" int LLVMFuzzerTestOneInput(const u8* data, usize size) {
   ebda.add(0x9FC00, data, size);
   Result<u64> found = scan_bios_areas_for_rsdp(ebda);
   if (found.ok()) {
-    CHECK(found.value() >= 0x9FC00 && found.value() % 16 == 0 && found.value() - 0x9FC00 + 20 <= min<usize>(size, 1024));
-    CHECK(parse_rsdp(input.subspan(static_cast<usize>(found.value() - 0x9FC00))).ok());
+    NUCLEO_FUZZ_CHECK(found.value() >= 0x9FC00 && found.value() % 16 == 0 && found.value() - 0x9FC00 + 20 <= min<usize>(size, 1024));
+    NUCLEO_FUZZ_CHECK(parse_rsdp(input.subspan(static_cast<usize>(found.value() - 0x9FC00))).ok());
   }
   Windows bios;
   bios.add(0xE0000, data, size);
   found = scan_bios_areas_for_rsdp(bios);
-  if (found.ok()) CHECK(found.value() >= 0xE0000 && found.value() % 16 == 0 && found.value() - 0xE0000 + 20 <= size);
+  if (found.ok()) NUCLEO_FUZZ_CHECK(found.value() >= 0xE0000 && found.value() % 16 == 0 && found.value() - 0xE0000 + 20 <= size);
   return 0;
 }

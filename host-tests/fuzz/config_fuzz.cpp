@@ -5,14 +5,11 @@
 // limits and on disjoint online cores; every error must name a real line.
 #include "kernel/config/vm_config.hpp"
 
+#include "host-tests/fuzz/fuzz_check.hpp"
+
 namespace {
 
 using namespace nucleo;
-
-#define CHECK(cond)                \
-  do {                             \
-    if (!(cond)) __builtin_trap(); \
-  } while (0)
 
 const char* g_text_begin;
 const char* g_text_end;
@@ -23,7 +20,7 @@ bool inside(const char* p, usize n, const char* begin, const char* end) { return
 
 void touch(Str s) {
   if (s.empty()) return;
-  CHECK(inside(s.data(), s.size(), g_text_begin, g_text_end) ||
+  NUCLEO_FUZZ_CHECK(inside(s.data(), s.size(), g_text_begin, g_text_end) ||
         inside(s.data(), s.size(), g_scratch, g_scratch + sizeof g_scratch));
   char x = 0;
   for (char c : s) x = static_cast<char>(x ^ c);
@@ -32,8 +29,8 @@ void touch(Str s) {
 
 // A message is static text or a NUL-terminated string in the scratch arena.
 void check_error(const ConfigError& e, u32 lines) {
-  CHECK(e.what != nullptr && e.what[0] != '\0');
-  CHECK(e.line >= 1 && e.line <= lines && e.column >= 1);
+  NUCLEO_FUZZ_CHECK(e.what != nullptr && e.what[0] != '\0');
+  NUCLEO_FUZZ_CHECK(e.line >= 1 && e.line <= lines && e.column >= 1);
   if (e.what >= g_scratch && e.what < g_scratch + sizeof g_scratch)
     touch(Str::bounded(e.what, static_cast<usize>(g_scratch + sizeof g_scratch - e.what)));
 }
@@ -51,8 +48,8 @@ extern "C" int LLVMFuzzerTestOneInput(const u8* data, usize size) {
 
   u32 lines = 1;
   for (usize i = 0; i < size; ++i) lines += text[i] == '\n';
-  CHECK(config.vm_count <= kMaxVms);
-  CHECK(config.file_ok || config.vms_dropped > 0 || config.file_error.line >= 1);
+  NUCLEO_FUZZ_CHECK(config.vm_count <= kMaxVms);
+  NUCLEO_FUZZ_CHECK(config.file_ok || config.vms_dropped > 0 || config.file_error.line >= 1);
   if (!config.file_ok) check_error(config.file_error, lines);
 
   CpuSet taken;
@@ -62,24 +59,24 @@ extern "C" int LLVMFuzzerTestOneInput(const u8* data, usize size) {
     touch(vm.name);
     touch(vm.kernel);
     touch(vm.cmdline);
-    CHECK(vm.module_count <= kMaxVmModules && vm.core_count <= kMaxVmCores);
+    NUCLEO_FUZZ_CHECK(vm.module_count <= kMaxVmModules && vm.core_count <= kMaxVmCores);
     for (u32 m = 0; m < vm.module_count; ++m) touch(vm.modules[m]);
     if (!vm.valid) {
       check_error(vm.error, lines);
       continue;
     }
-    CHECK(vm.error.line == 0);
-    CHECK(!vm.name.empty() && vm.name.size() <= kMaxVmNameLength && !vm.kernel.empty());
-    CHECK(vm.memory_bytes >= kMinVmMemory && vm.memory_bytes % kPageSize == 0);
-    CHECK(vm.core_count >= 1 && vm.cores.count() == vm.core_count);
+    NUCLEO_FUZZ_CHECK(vm.error.line == 0);
+    NUCLEO_FUZZ_CHECK(!vm.name.empty() && vm.name.size() <= kMaxVmNameLength && !vm.kernel.empty());
+    NUCLEO_FUZZ_CHECK(vm.memory_bytes >= kMinVmMemory && vm.memory_bytes % kPageSize == 0);
+    NUCLEO_FUZZ_CHECK(vm.core_count >= 1 && vm.cores.count() == vm.core_count);
     for (u32 k = 0; k < vm.core_count; ++k) {
       const u32 core = vm.core_list[k];
-      CHECK(core < online && vm.cores.contains(core) && !taken.contains(core));  // disjoint across valid VMs
+      NUCLEO_FUZZ_CHECK(core < online && vm.cores.contains(core) && !taken.contains(core));  // disjoint across valid VMs
       taken.add(core);
       ++taken_count;
     }
-    for (u32 j = 0; j < i; ++j) CHECK(!config.vms[j].valid || !(config.vms[j].name == vm.name));
+    for (u32 j = 0; j < i; ++j) NUCLEO_FUZZ_CHECK(!config.vms[j].valid || !(config.vms[j].name == vm.name));
   }
-  CHECK(hypervisor_cores(config, online).count() + taken_count == online);
+  NUCLEO_FUZZ_CHECK(hypervisor_cores(config, online).count() + taken_count == online);
   return 0;
 }

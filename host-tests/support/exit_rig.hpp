@@ -18,6 +18,7 @@
 #include "host-tests/support/fake_vmcs.hpp"
 #include "host-tests/support/vm_console_fake.hpp"
 #include "host-tests/support/vmx_caps_file.hpp"
+#include "kernel/arch/x86_bits.hpp"
 #include "vmx/core/dispatcher.hpp"
 #include "vmx/core/exit_info.hpp"
 #include "vmx/core/exit_reason.hpp"
@@ -36,9 +37,9 @@ using test::FakeCpu;
 inline std::string str(Str s) { return std::string(s.data(), s.size()); }
 
 // Guest RFLAGS bits and access rights used by the rigs.
-constexpr u64 kRflagsFixed = 1u << 1, kRflagsIf = 1u << 9, kRflagsDf = 1u << 10;
+using x86::kRflagsFixed, x86::kRflagsIf, x86::kRflagsDf;
 constexpr u32 kArCode32 = 0xC09B, kArCode64 = 0xA09B, kArData = 0xC093;
-constexpr u64 kEferLme = 1u << 8, kEferLma = 1u << 10;
+using x86::kEferLme, x86::kEferLma;
 
 // The VmcsAccess the rig's handlers see: forwards to the FakeVmcs and notes
 // every field encoding read or written, so tests can ask what an exit

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "kernel/virt/guest_paging.hpp"
 
+#include "kernel/arch/x86_bits.hpp"
+
 namespace nucleo {
 
 namespace {
 
-constexpr u64 kCr0Pg = 1u << 31;
-constexpr u64 kCr4Pse = 1u << 4, kCr4Pae = 1u << 5, kCr4La57 = 1u << 12;
-constexpr u64 kEferLma = 1u << 10;
+using namespace x86;
 constexpr u64 kPresent = 1, kLarge = 1u << 7;
 constexpr u64 kAddr52 = 0x000FFFFFFFFFF000;
 

@@ -58,9 +58,6 @@ struct NoQualification {
 };
 constexpr NoQualification kNoQualification;
 
-// Guest interruptibility state (SDM Vol. 3C 25.4.2, Table 25-3).
-constexpr u32 kBlockingBySti = 1u << 0;
-constexpr u32 kBlockingByMovSs = 1u << 1;
 
 }  // namespace
 

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
 #include "vmx/core/event_delivery.hpp"
 
+#include "kernel/arch/x86_bits.hpp"
 #include "vmx/core/exit_info.hpp"
 
 namespace nucleo::vmx {
 
 namespace {
-constexpr u64 kRflagsIf = 1u << 9;
-constexpr u32 kBlockingStiOrMovSs = 3;  // interruptibility bits 0 and 1 (Table 25-3)
+using x86::kRflagsIf;
+constexpr u32 kBlockingStiOrMovSs = kBlockingBySti | kBlockingByMovSs;
 }  // namespace
 
 bool collect_expired_timer(ExitContext& ctx) {

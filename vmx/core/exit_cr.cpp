@@ -4,6 +4,7 @@
 // kept in the read shadow, the real register gets the value VMX requires
 // (SDM Vol. 3C 26.3 "Changes to instruction behavior in VMX non-root
 // operation", 25.6.6 masks and shadows). Qualification: Table 28-3.
+#include "kernel/arch/x86_bits.hpp"
 #include "vmx/core/dispatcher.hpp"
 #include "vmx/core/exit_helpers.hpp"
 
@@ -11,9 +12,7 @@ namespace nucleo::vmx {
 
 namespace {
 
-constexpr u64 kCr0Pe = 1, kCr0Pg = 1u << 31, kCr0Cd = 1u << 30, kCr0Nw = 1u << 29;
-constexpr u64 kCr4Vmxe = 1u << 13, kCr4Pae = 1u << 5;
-constexpr u64 kEferLme = 1u << 8, kEferLma = 1u << 10;
+using namespace x86;
 
 ExitAction write_cr0(ExitContext& ctx, u64 value) {
   // MOV to CR0 #GPs on reserved bits, PG without PE, NW without CD (SDM Vol.
@@ -79,7 +78,7 @@ ExitAction handle_cr_access(ExitContext& ctx) {
       return write_cr0(ctx, value);
     }
     case CrAccessType::clts:
-      return write_cr0(ctx, ctx.vmcs.read(VmcsNat::cr0_read_shadow) & ~u64{1u << 3});
+      return write_cr0(ctx, ctx.vmcs.read(VmcsNat::cr0_read_shadow) & ~kCr0Ts);
     case CrAccessType::mov_from_cr:
       if (q.cr() == 8) {
         if (q.gpr() == 4) (void)ctx.vmcs.write(VmcsNat::guest_rsp, ctx.vcpu.tpr);  // RSP is in the VMCS

@@ -2,6 +2,7 @@
 // Exits about events and the vCPU's run state: exceptions and NMIs,
 // external interrupts, interrupt/NMI windows, triple fault, INIT/SIPI, HLT,
 // the preemption timer, and the fallback for reasons nucleo does not handle.
+#include "kernel/arch/x86_bits.hpp"
 #include "vmx/core/dispatcher.hpp"
 #include "vmx/core/exit_helpers.hpp"
 #include "vmx/core/event_delivery.hpp"
@@ -12,7 +13,7 @@ namespace nucleo::vmx {
 
 namespace {
 constexpr u32 kActivityWaitForSipi = 3;  // SDM Vol. 3C 25.4.2, activity states
-constexpr u64 kRflagsIf = 1u << 9;
+using x86::kRflagsIf;
 }  // namespace
 
 ExitAction handle_exception_or_nmi(ExitContext& ctx) {

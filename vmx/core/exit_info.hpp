@@ -130,6 +130,12 @@ constexpr bool exception_has_error_code(u8 v) {
   return v == vec::kDf || (v >= vec::kTs && v <= vec::kPf) || v == vec::kAc || v == vec::kCp;
 }
 
+// Guest interruptibility state (SDM Vol. 3C 25.4.2, Table 25-3).
+constexpr u32 kBlockingBySti = 1u << 0;
+constexpr u32 kBlockingByMovSs = 1u << 1;
+constexpr u32 kBlockingBySmi = 1u << 2;
+constexpr u32 kBlockingByNmi = 1u << 3;
+
 struct InterruptionInfo {
   u32 raw = 0;
   constexpr InterruptionInfo() = default;

@@ -3,6 +3,7 @@
 // of the MSR bitmap (vmx/hw/vcpu.cpp) exit. Those the VM has are emulated
 // here; the VMX capability MSRs and every unknown MSR raise #GP(0), as on a
 // CPU without them (SDM Vol. 4 lists the architectural MSRs).
+#include "kernel/arch/x86_bits.hpp"
 #include "vmx/core/dispatcher.hpp"
 #include "vmx/core/exit_helpers.hpp"
 
@@ -15,8 +16,8 @@ constexpr u32 kMiscEnable = 0x1A0, kPat = 0x277, kEfer = 0xC0000080;
 
 // EFER bits a guest may set: SCE (0), LME (8), NXE (11); LMA (10) is the
 // CPU's (SDM Vol. 3A 2.2.1). Anything else #GPs as on hardware without it.
-constexpr u64 kEferWritable = (1u << 0) | (1u << 8) | (1u << 11);
-constexpr u64 kEferLma = 1u << 10;
+constexpr u64 kEferWritable = x86::kEferSce | x86::kEferLme | x86::kEferNxe;
+using x86::kEferLma;
 
 // PAT: each byte a memory type 0, 1, 4, 5, 6 or 7 (SDM Vol. 3A 13.12.2).
 bool valid_pat(u64 pat) {

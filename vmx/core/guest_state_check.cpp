@@ -1,16 +1,15 @@
 // SPDX-License-Identifier: MIT
 #include "vmx/core/guest_state_check.hpp"
 
+#include "kernel/arch/x86_bits.hpp"
+#include "vmx/core/exit_info.hpp"
+
 namespace nucleo::vmx {
 
 namespace {
 
-constexpr u64 kCr0Pe = 1u << 0, kCr0Wp = 1u << 16, kCr0Pg = 1u << 31;       // Vol. 3A 2.5, Figure 2-7
-constexpr u64 kCr4Pae = 1u << 5, kCr4Pcide = 1u << 17, kCr4Cet = 1u << 23;  // Vol. 3A 2.5
-constexpr u64 kEferSce = 1u << 0, kEferLme = 1u << 8, kEferLma = 1u << 10, kEferNxe = 1u << 11;  // Vol. 3A 2.2.1
-constexpr u64 kRflagsTf = 1u << 8, kRflagsIf = 1u << 9, kRflagsVm = 1u << 17;                    // Vol. 1 3.4.3
+using namespace x86;
 constexpr u32 kEntryToSmm = 1u << 10;  // VM-entry control (25.8.1)
-constexpr u32 kBlockSti = 1u << 0, kBlockMovSs = 1u << 1, kBlockSmi = 1u << 2, kBlockNmi = 1u << 3;
 constexpr u32 kEnclaveInterruption = 1u << 4;                          // interruptibility state (25.4.2 Table 25-3)
 constexpr u32 kActive = 0, kHlt = 1, kShutdown = 2, kWaitForSipi = 3;  // activity states (25.4.2)
 constexpr u64 kPendingBs = 1u << 14, kPendingRtm = 1u << 16, kPendingEnabledBp = 1u << 12;        // 25.4.2 Table 25-4
@@ -296,7 +295,7 @@ class Checker {
       return bad(act, "activity state is not supported by this CPU (IA32_VMX_MISC bits 8:6)", activity_, s);
     if (activity_ == kHlt && seg_[kSs].dpl() != 0)
       return bad(act, "HLT activity state requires SS.DPL = 0", activity_, s);
-    if ((interruptibility_ & (kBlockSti | kBlockMovSs)) && activity_ != kActive)
+    if ((interruptibility_ & (kBlockingBySti | kBlockingByMovSs)) && activity_ != kActive)
       return bad(act, "activity state must be active under blocking by STI or MOV-SS", activity_, s);
     if (injection_ >> 31) {
       const u32 type = (injection_ >> 8) & 7, vec = injection_ & 0xFF;
@@ -314,27 +313,27 @@ class Checker {
     const char* is = "GUEST_INTERRUPTIBILITY_STATE";
     const u32 block = interruptibility_;
     if (block >> 5) return bad(is, "interruptibility reserved bits 31:5 must be 0", block, s);
-    if ((block & kBlockSti) && (block & kBlockMovSs))
+    if ((block & kBlockingBySti) && (block & kBlockingByMovSs))
       return bad(is, "blocking by STI and by MOV-SS cannot both be 1", block, s);
-    if ((block & kBlockSti) && !(rflags_ & kRflagsIf))
+    if ((block & kBlockingBySti) && !(rflags_ & kRflagsIf))
       return bad(is, "blocking by STI requires RFLAGS.IF = 1", block, s);
-    if (injecting(kIntTypeExternal) && (block & (kBlockSti | kBlockMovSs)))
+    if (injecting(kIntTypeExternal) && (block & (kBlockingBySti | kBlockingByMovSs)))
       return bad(is, "blocking by STI and MOV-SS must be 0 when injecting an external interrupt", block, s);
-    if (injecting(kIntTypeNmi) && (block & kBlockMovSs))
+    if (injecting(kIntTypeNmi) && (block & kBlockingByMovSs))
       return bad(is, "blocking by MOV-SS must be 0 when injecting an NMI", block, s);
-    if ((block & kBlockSmi) && !env_.in_smm) return bad(is, "blocking by SMI must be 0 outside SMM", block, s);
-    if ((entry_ & kEntryToSmm) && !(block & kBlockSmi))
+    if ((block & kBlockingBySmi) && !env_.in_smm) return bad(is, "blocking by SMI must be 0 outside SMM", block, s);
+    if ((entry_ & kEntryToSmm) && !(block & kBlockingBySmi))
       return bad(is, "blocking by SMI must be 1 with the entry-to-SMM control", block, s);
-    if ((pin_ & pin::kVirtualNmis) && injecting(kIntTypeNmi) && (block & kBlockNmi))
+    if ((pin_ & pin::kVirtualNmis) && injecting(kIntTypeNmi) && (block & kBlockingByNmi))
       return bad(is, "blocking by NMI must be 0 when injecting an NMI with virtual NMIs", block, s);
-    if ((block & kEnclaveInterruption) && (block & kBlockMovSs))
+    if ((block & kEnclaveInterruption) && (block & kBlockingByMovSs))
       return bad(is, "enclave interruption (bit 4) requires blocking by MOV-SS = 0", block, s);
 
     const char* pd = "GUEST_PENDING_DEBUG_EXCEPTIONS";
     const u64 pending = vmcs_.read(VmcsNat::guest_pending_debug);
     if (pending & ~u64{0x1500F})
       return bad(pd, "pending debug exceptions bits 11:4, 13, 15 and 63:17 must be 0", pending, s);
-    if ((block & (kBlockSti | kBlockMovSs)) || activity_ == kHlt) {
+    if ((block & (kBlockingBySti | kBlockingByMovSs)) || activity_ == kHlt) {
       const bool btf = (vmcs_.read(Vmcs64::guest_debugctl) >> 1) & 1;
       const bool tf = rflags_ & kRflagsTf;
       if (tf && !btf && !(pending & kPendingBs))
@@ -347,7 +346,7 @@ class Checker {
     if (pending & kPendingRtm) {
       if ((pending & 0xEFFF) != 0 || !(pending & kPendingEnabledBp))
         return bad(pd, "with RTM (bit 16) set, bit 12 must be 1 and bits 15:13 and 11:0 must be 0", pending, s);
-      if (block & kBlockMovSs) return bad(pd, "RTM (bit 16) requires no blocking by MOV-SS", pending, s);
+      if (block & kBlockingByMovSs) return bad(pd, "RTM (bit 16) requires no blocking by MOV-SS", pending, s);
     }
 
     const u64 link = vmcs_.read(Vmcs64::vmcs_link_pointer);

@@ -2,6 +2,7 @@
 #include "vmx/hw/vmx_root.hpp"
 
 #include "kernel/arch/cpu.hpp"
+#include "kernel/arch/x86_bits.hpp"
 #include "kernel/console/log.hpp"
 #include "kernel/memory/boot_memory.hpp"
 #include "smp/cross_call.hpp"
@@ -12,8 +13,6 @@ namespace nucleo::vmx {
 
 namespace {
 
-constexpr u64 kCr4Vmxe = 1u << 13;
-constexpr u64 kCr4Osxsave = 1u << 18;
 
 class HwMsrReader final : public MsrReader {
  public:
@@ -84,8 +83,8 @@ void enter_root(void*) {
   cpu::write_cr0(apply_cr0_fixed(g_caps, cpu::read_cr0(), false));
   // OSXSAVE lets the XSETBV exit handler load a guest's XCR0 (one vCPU per
   // core: the guest's XCR0 is the core's); the host itself uses no XSAVE state.
-  const u64 osxsave = (cpu::cpuid(1).ecx & (1u << 26)) ? kCr4Osxsave : 0;
-  cpu::write_cr4(apply_cr4_fixed(g_caps, cpu::read_cr4() | kCr4Vmxe | osxsave));
+  const u64 osxsave = (cpu::cpuid(1).ecx & (1u << 26)) ? x86::kCr4Osxsave : 0;
+  cpu::write_cr4(apply_cr4_fixed(g_caps, cpu::read_cr4() | x86::kCr4Vmxe | osxsave));
   if (hw::vmxon(me.vmxon_region) == hw::VmStatus::ok) me.vmx_root = 1;
 }
 
