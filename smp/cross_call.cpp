@@ -39,7 +39,16 @@ void on_apic_error(InterruptFrame&) {
   lapic::eoi();
 }
 
-void on_wake(InterruptFrame&) { lapic::eoi(); }  // the idle loop looks for work after HLT
+void on_wake(InterruptFrame&) { lapic::eoi(); }
+
+// The local APIC timer: counts per CPU (the boot checks and the test VMs
+// arm it and look at the count).
+void on_timer(InterruptFrame&) {
+  PerCpu& me = this_cpu();
+  me.timer_fired_tsc = cpu::rdtsc();
+  __atomic_fetch_add(&me.timer_fired, 1, __ATOMIC_RELEASE);
+  lapic::eoi();
+}  // the idle loop looks for work after HLT
 
 void invlpg_call(void* va) { cpu::invlpg(reinterpret_cast<u64>(va)); }
 
@@ -50,6 +59,7 @@ void init_cross_calls() {
   set_interrupt_handler(lapic::kVectorSpurious, on_spurious);
   set_interrupt_handler(lapic::kVectorError, on_apic_error);
   set_interrupt_handler(lapic::kVectorWake, on_wake);
+  set_interrupt_handler(lapic::kVectorTimer, on_timer);
 }
 
 Error run_on_cpus(const CpuSet& targets, CallFn fn, void* arg) {

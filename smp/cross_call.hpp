@@ -10,7 +10,8 @@ namespace nucleo::smp {
 
 using CallFn = void (*)(void* arg);
 
-// Installs the cross-call interrupt handler (boot CPU, once).
+// Installs the local APIC interrupt handlers: cross-call, wake-up, timer,
+// error, spurious (boot CPU, once).
 void init_cross_calls();
 
 // Runs fn(arg) on every online CPU in `targets` (on the caller directly, on

@@ -3,7 +3,6 @@
 
 #include "kernel/arch/cpu.hpp"
 #include "kernel/arch/lapic.hpp"
-#include "kernel/interrupts/exceptions.hpp"
 #include "kernel/console/log.hpp"
 #include "kernel/memory/boot_memory.hpp"
 #include "kernel/memory/paging.hpp"
@@ -92,13 +91,6 @@ bool check_nmi() {
 // before the calibrated interval has passed on the TSC.
 constexpr u64 kTimerUs = 1000;
 
-void on_timer(InterruptFrame&) {
-  PerCpu& me = this_cpu();
-  me.timer_fired_tsc = cpu::rdtsc();
-  __atomic_fetch_add(&me.timer_fired, 1, __ATOMIC_RELEASE);
-  lapic::eoi();
-}
-
 void arm_timer(void*) {
   const u64 ticks = clock::calibration().lapic_timer_hz * kTimerUs / 1000000;
   this_cpu().timer_armed_tsc = cpu::rdtsc();
@@ -106,7 +98,6 @@ void arm_timer(void*) {
 }
 
 bool check_timer() {
-  set_interrupt_handler(lapic::kVectorTimer, on_timer);
   const CpuSet online = online_cpus();
   Error e = run_on_cpus(online, arm_timer, nullptr);
   const u64 deadline = cpu::rdtsc() + clock::tsc_hz();

@@ -64,9 +64,9 @@ void run_slot(void* arg) {
     s.vmx.vm.diagnose("VMCS set-up failed: {} ({})", s.setup_error.what, status_name(s.setup_error.status));
     return;
   }
-  // A host timer interrupt while the guest runs (2 ms; the handler of that
-  // vector is the one the SMP checks installed): the external-interrupt exit
-  // path, where the host takes it through its IDT and the guest resumes.
+  // A host timer interrupt while the guest runs (2 ms; smp/cross_call.cpp
+  // handles the vector): the external-interrupt exit path, where the host
+  // takes it through its IDT and the guest resumes.
   lapic::arm_oneshot(lapic::kVectorTimer, static_cast<u32>(min<u64>(clock::calibration().lapic_timer_hz / 500, 0xFFFFFFFF)));
   run_vcpu(s.vcpu);
 }
