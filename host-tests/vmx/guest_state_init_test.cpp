@@ -109,6 +109,21 @@ TEST(GuestStateInit, GivenRealModeWhenWrittenThenCsBaseIsTheSelectorTimes16AndCa
   EXPECT_EQ(v.read(VmcsNat::guest_rip), 0xFFF0u);
 }
 
+TEST(GuestStateInit, GivenAnApplicationProcessorWhenWrittenThenItWaitsForSipiInAStateTheCheckerAccepts) {
+  const VmxCapabilities caps = test::haswell_caps();
+  GuestStart ap = real_at(0xF000);
+  ap.wait_for_sipi = true;
+  FakeVmcs v;
+  write_controls(v, caps);
+  ASSERT_TRUE(write_guest_state(v, caps, ap).ok());
+  EXPECT_EQ(v.read(Vmcs32::guest_activity_state), 3u);  // SDM Vol. 3C 25.4.2: wait-for-SIPI
+  const GuestStateProblem p = check_guest_state(v, caps);
+  EXPECT_TRUE(p.ok) << p.field << ": " << p.rule;
+  FakeVmcs boot;
+  ASSERT_TRUE(write_guest_state(boot, caps, real_at(0xF000)).ok());
+  EXPECT_EQ(boot.read(Vmcs32::guest_activity_state), 0u);  // active
+}
+
 TEST(GuestStateInit, GivenAStateWhenWrittenThenNoFieldIsWrittenTwice) {
   FakeVmcs v;
   ASSERT_TRUE(write_guest_state(v, test::haswell_caps(), protected32()).ok());

@@ -16,6 +16,7 @@ constexpr u32 kArData16 = 0x0093;
 constexpr u32 kArTss = 0x008B;      // P, type 11 (busy 32-bit TSS)
 constexpr u32 kArLdt = 0x0082;      // P, type 2 (LDT)
 constexpr u32 kArUnusable = 0x10000;
+constexpr u32 kActivityWaitForSipi = 3;  // SDM Vol. 3C 25.4.2, activity states
 
 }  // namespace
 
@@ -67,7 +68,7 @@ Error write_guest_state(VmcsAccess& v, const VmxCapabilities& caps, const GuestS
   NUCLEO_TRY(v.write(VmcsNat::guest_sysenter_esp, 0));
   NUCLEO_TRY(v.write(VmcsNat::guest_sysenter_eip, 0));
   NUCLEO_TRY(v.write(Vmcs32::guest_interruptibility, 0));
-  NUCLEO_TRY(v.write(Vmcs32::guest_activity_state, 0));
+  NUCLEO_TRY(v.write(Vmcs32::guest_activity_state, s.wait_for_sipi ? kActivityWaitForSipi : 0));
   NUCLEO_TRY(v.write(VmcsNat::guest_pending_debug, 0));
   NUCLEO_TRY(v.write(Vmcs64::vmcs_link_pointer, ~u64{0}));
   NUCLEO_TRY(v.write(Vmcs32::entry_interruption_info, 0));

@@ -16,6 +16,10 @@ struct GuestStart {
   u64 rip = 0;
   u64 rsp = 0;
   u16 real_cs = 0;  // real mode: CS selector (base = selector << 4)
+  // An application processor after reset: inactive in the wait-for-SIPI
+  // activity state until its VM's boot vCPU sends INIT-SIPI (SDM Vol. 3C
+  // 25.4.2; the mode above is what the SIPI exit will replace).
+  bool wait_for_sipi = false;
 };
 
 Error write_guest_state(VmcsAccess& v, const VmxCapabilities& caps, const GuestStart& s);
