@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
-from . import bench, bench_exits, build, console, iso, packages
+from . import bench, bench_exits, build, console, iso, packages, vm_config
 from .emulator import exit_on_sigterm
 
 
@@ -34,7 +35,12 @@ def _parser() -> argparse.ArgumentParser:
                          "COM1 and exit with the kernel's result code")
     run.add_argument("--emulator", choices=console.EMULATORS, default="auto",
                      help="auto = kvm if /dev/kvm and VMX, else bochs")
-    run.add_argument("--cores", type=_positive(int), default=1)
+    run.add_argument("--cores", type=_positive(int), default=None,
+                     help="default: enough for the config's cores, else 1")
+    run.add_argument("--config", metavar="FILE",
+                     help="VM configuration (docs/config.md): it and every "
+                     "image it names go on the ISO as modules; default "
+                     "configs/demo.toml; 'none' runs one test VM per core")
     run.add_argument("--memory", type=_positive(int), default=256,
                      metavar="MIB")
     run.add_argument("--timeout", type=_positive(float), metavar="S",
@@ -94,6 +100,18 @@ def _kernel(explicit: str | None) -> str:
     return str(build.kernel_path())
 
 
+def _config_path(arg: str | None) -> Path | None:
+    """--config: a file, 'none', or absent (the demo, when it exists)."""
+    if arg == "none":
+        return None
+    if arg is None:
+        return vm_config.DEMO_CONFIG if vm_config.DEMO_CONFIG.is_file() else None
+    path = Path(arg)
+    if not path.is_file():
+        raise ValueError(f"--config {arg}: no such file")
+    return path
+
+
 def cmd_run(args, cmdline: str) -> int:
     emulator = console.resolve_emulator(args.emulator)
     problem = None
@@ -103,7 +121,7 @@ def cmd_run(args, cmdline: str) -> int:
                                   or args.machine != "pc"):
         problem = ("--uefi/--machine/--icount/--max-cores need --emulator "
                    "qemu or kvm")
-    elif args.max_cores and args.max_cores < args.cores:
+    elif args.max_cores and args.max_cores < (args.cores or 1):
         problem = "--max-cores must be at least --cores"
     elif emulator == "kvm" and args.icount:
         problem = "--icount needs TCG (--emulator qemu)"
@@ -112,8 +130,17 @@ def cmd_run(args, cmdline: str) -> int:
         return 2
     packages.ensure(["iso", emulator] + ([] if args.kernel else ["build"]))
     kernel = _kernel(args.kernel)
+    modules: list[tuple[str, str]] = []
+    cores = args.cores or 1
+    config = _config_path(args.config)
+    if config is not None:
+        build.build(vm_config.GUESTS_TARGET)
+        found = vm_config.images(config)
+        vm_config.report(found)
+        modules = found.modules
+        cores = args.cores or found.cores_needed
     res = console.run_kernel(
-        emulator, args.cores, args.memory, args.timeout, cmdline,
+        emulator, cores, args.memory, args.timeout, cmdline, modules=modules,
         kernel=kernel, cpu_model=args.cpu_model, machine=args.machine,
         uefi=args.uefi, icount=args.icount, max_cores=args.max_cores,
         echo=True)

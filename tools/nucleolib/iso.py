@@ -32,7 +32,7 @@ menuentry "nucleo" {{
 {modules}  boot
 }}
 """
-FORMAT_VERSION = "1"   # bump when the ISO layout changes, to drop old caches
+FORMAT_VERSION = "2"   # bump when the ISO layout changes, to drop old caches
 
 
 class IsoError(RuntimeError):
@@ -67,8 +67,9 @@ def make_iso(kernel_elf: str | os.PathLike, cmdline: str,
         (root / "boot" / "grub").mkdir(parents=True)
         shutil.copyfile(kernel_elf, root / "boot" / "nucleo.elf")
         entries = []
-        for path, args in modules:
-            name = Path(path).name
+        for index, (path, args) in enumerate(modules):
+            # Numbered: two images may share a file name.
+            name = f"{index}-{Path(path).name}"
             (root / "boot" / "modules").mkdir(exist_ok=True)
             shutil.copyfile(path, root / "boot" / "modules" / name)
             entries.append((name, args))
