@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/* pc_smp: an unmodified SMP test guest for a PC with local APICs. The boot
+ * CPU runs every check in order, one line each ("pc_smp: <check>: ok ..." or
+ * "... FAIL ..."), then exits through QEMU's isa-debug-exit port 0xf4 with 0
+ * when all passed, else the code of the first failed check (pc.h). */
+#include "pc.h"
+
+struct machine g_machine;
+
+void pc_smp_main(u32 magic, u32 mbi);
+void pc_smp_main(u32 magic, u32 mbi) {
+  console_init();
+  idt_init();
+  say("pc_smp: SMP test guest (Multiboot1, 32-bit protected mode, paging off)");
+  check_multiboot(magic, mbi);
+  check_fw_cfg();
+  check_acpi();
+  check_madt();
+  check_pit();
+  check_rtc();
+  check_pic();
+  if (check_lapic() && g_machine.tsc_hz) {
+    sti();
+    check_timers();
+    check_smp();
+  } else {
+    say("pc_smp: no usable local APIC or TSC: the timer, SMP and IPI checks cannot run");
+    check_fail(CHECK_TIMER_ONESHOT, "not run");
+  }
+  if (g_unexpected) check_fail(CHECK_IPI, "%u unexpected interrupts or NMIs on the BSP", g_unexpected);
+  if (failures() == 0) {
+    say("pc_smp: all checks passed");
+    guest_exit(0);
+  }
+  say("pc_smp: %u checks failed, the first: %s (exit code %u)", failures(), check_name(first_failure()),
+      (u32)first_failure());
+  guest_exit(first_failure());
+}
