@@ -18,15 +18,19 @@ u64 pit_gate_wait(u32 ms, void (*at_start)(void), void (*at_end)(void)) {
   outb(PORT_B, (u8)((inb(PORT_B) & ~SPEAKER) | GATE2));
   outb(PORT_MODE, 0xB0); /* channel 2, lobyte/hibyte, mode 0, binary */
   outb(PORT_CH2, (u8)latch);
-  outb(PORT_CH2, (u8)(latch >> 8));
-  if (inb(PORT_B) & OUT2) return 0; /* OUT must be low right after the count is written */
+  /* Counting starts with the MSB write. Whatever is measured against it
+   * starts before and ends after, so a delay (an emulator's thread being
+   * descheduled) can only make the other clock look faster, never slower:
+   * timers armed from it may be late, never early. */
   if (at_start) at_start();
   u64 t0 = rdtsc();
+  outb(PORT_CH2, (u8)(latch >> 8));
+  if (inb(PORT_B) & OUT2) return 0; /* OUT must be low right after the count is written */
   u32 polls = 0;
   while (!(inb(PORT_B) & OUT2))
     if (++polls == MAX_POLLS) return 0;
-  u64 t1 = rdtsc();
   if (at_end) at_end();
+  u64 t1 = rdtsc();
   polls_taken = polls;
   return t1 - t0;
 }
