@@ -162,3 +162,4 @@ nucleo_boot_test(NAME vmx_off EMULATOR qemu ARGS
 nucleo_boot_test(NAME no_ept EMULATOR bochs ARGS
   --cpu-model core2_penryn_t9600 --memory 64 --expect-code 20
   --expect "vmx: this VT-x has no usable EPT")
+include(${CMAKE_SOURCE_DIR}/cmake/GuestTests.cmake)
