@@ -42,6 +42,12 @@ void finish(ExitCode code, Str status) {
     g_report.exits_json(exits_text);
     if (exits_text.dropped() == 0) json.raw_field("exits", exits_text.view());
   }
+  if (g_report.vm_results_json) {
+    char results[3072];
+    BufferSink results_text(results, sizeof results);
+    g_report.vm_results_json(results_text);
+    if (results_text.dropped() == 0) json.raw_field("vm_results", results_text.view());
+  }
   json.field("ram_total_mib", g_report.ram_total_bytes / MiB);
   json.field("ram_usable_kib", g_report.ram_usable_bytes / KiB);
   json.field("frames_free", g_report.frames_free);

@@ -26,7 +26,8 @@ struct BootReport {
   u32 vmx_cores = 0;  // cores in VMX root operation
   u32 vms = 0;
   u32 vms_as_expected = 0;
-  void (*exits_json)(Sink& out) = nullptr;  // per-VM exit counts
+  void (*exits_json)(Sink& out) = nullptr;  // per-VM exit counts (test VMs)
+  void (*vm_results_json)(Sink& out) = nullptr;  // per configured VM: how it ended, its exits
 };
 
 BootReport& boot_report();

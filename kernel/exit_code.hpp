@@ -16,7 +16,8 @@ enum class ExitCode : u8 {
   selftest_failed = 13,
   no_vmx = 20,          // VT-x missing, disabled by firmware, or lacking EPT / unrestricted guest
   vmx_failed = 21,      // VMXON or a VM failed on a machine that has VT-x
-  guest_failed = 22,    // a test VM did not end the way it was asked to
+  guest_failed = 22,    // a test VM did not end the way it was asked to, or a configured VM crashed
+  config_error = 23,    // the VM configuration had errors (the valid VMs still ran)
 };
 
 }  // namespace nucleo
