@@ -74,7 +74,8 @@ Error parse_elf(Bytes image, ElfImage& out, LoadDiagnostic& diag) {
     s.mem_size = field(p + l.p_memsz, l.wide);
     if (s.file_size > s.mem_size)
       return segment_error(diag, i, Status::malformed, "segment file size exceeds its memory size");
-    if (s.file_offset > image.size() || s.file_size > image.size() - s.file_offset)
+    // p_offset of a segment without file bytes (bss only) does not matter.
+    if (s.file_size != 0 && (s.file_offset > image.size() || s.file_size > image.size() - s.file_offset))
       return segment_error(diag, i, Status::truncated, "segment data lies outside the image");
     if (s.mem_size == 0) continue;
     if (s.paddr + s.mem_size < s.paddr || s.vaddr + s.mem_size < s.vaddr)
