@@ -2,7 +2,8 @@
 // libFuzzer target: arbitrary bytes as the VM configuration file. Every view
 // a VM holds is read in full (so ASan catches a bad one) and must lie inside
 // the input or the scratch arena; valid VMs must be complete, within the
-// limits and on disjoint online cores; every error must name a real line.
+// limits and on disjoint online cores; valid channels must join two distinct
+// valid VMs with a bounded size; every error must name a real line.
 #include "kernel/config/vm_config.hpp"
 
 #include "host-tests/fuzz/fuzz_check.hpp"
@@ -38,7 +39,7 @@ void check_error(const ConfigError& e, u32 lines) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const u8* data, usize size) {
-  static Config config;  // ~9 KiB: static rather than on the fuzzer's stack
+  static Config config;  // ~11 KiB: static rather than on the fuzzer's stack
   const char* text = reinterpret_cast<const char*>(data);
   g_text_begin = text;
   g_text_end = text + size;
@@ -78,5 +79,25 @@ extern "C" int LLVMFuzzerTestOneInput(const u8* data, usize size) {
     for (u32 j = 0; j < i; ++j) NUCLEO_FUZZ_CHECK(!config.vms[j].valid || !(config.vms[j].name == vm.name));
   }
   NUCLEO_FUZZ_CHECK(hypervisor_cores(config, online).count() + taken_count == online);
+
+  NUCLEO_FUZZ_CHECK(config.channel_count <= kMaxChannels);
+  for (u32 i = 0; i < config.channel_count; ++i) {
+    const ChannelConfig& ch = config.channels[i];
+    touch(ch.name);
+    NUCLEO_FUZZ_CHECK(ch.vm_name_count <= 2);
+    for (u32 k = 0; k < ch.vm_name_count; ++k) touch(ch.vm_names[k]);
+    if (!ch.valid) {
+      check_error(ch.error, lines);
+      continue;
+    }
+    NUCLEO_FUZZ_CHECK(ch.error.line == 0 && ch.vm_name_count == 2);
+    NUCLEO_FUZZ_CHECK(!ch.name.empty() && ch.name.size() <= kMaxVmNameLength);
+    NUCLEO_FUZZ_CHECK(ch.size_bytes >= kMinChannelSize && ch.size_bytes <= kMaxChannelSize &&
+                      ch.size_bytes % kPageSize == 0);
+    NUCLEO_FUZZ_CHECK(ch.vms[0] != ch.vms[1] && ch.vms[0] < config.vm_count && ch.vms[1] < config.vm_count);
+    for (u32 k = 0; k < 2; ++k)
+      NUCLEO_FUZZ_CHECK(config.vms[ch.vms[k]].valid && config.vms[ch.vms[k]].name == ch.vm_names[k]);
+    for (u32 j = 0; j < i; ++j) NUCLEO_FUZZ_CHECK(!config.channels[j].valid || !(config.channels[j].name == ch.name));
+  }
   return 0;
 }

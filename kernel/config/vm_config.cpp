@@ -2,6 +2,7 @@
 // Line-by-line parser of the VM configuration file (docs/config.md). Every
 // key is known in advance, so the key decides how its value is parsed: a type
 // error is reported where the value starts, an array error at the entry.
+// Two kinds of section: [[vm]] and [[channel]], each with its own keys.
 #include "kernel/config/vm_config.hpp"
 
 #include "kernel/lib/format.hpp"
@@ -16,6 +17,12 @@ constexpr const char* kKeyNames[k_count] = {"name",    "cores", "memory",   "ker
 constexpr u32 kRequired = 4;
 constexpr const char* kMissing[kRequired] = {"missing required key 'name'", "missing required key 'cores'",
                                              "missing required key 'memory'", "missing required key 'kernel'"};
+
+enum ChannelKey : u32 { c_name, c_vms, c_size, c_count };
+constexpr const char* kChannelKeyNames[c_count] = {"name", "vms", "size"};
+constexpr u32 kChannelRequired = 2;
+constexpr const char* kChannelMissing[kChannelRequired] = {"missing required key 'name'",
+                                                           "missing required key 'vms'"};
 
 constexpr bool is_digit(char c) { return c >= '0' && c <= '9'; }
 constexpr bool is_key_char(char c) {
@@ -68,12 +75,14 @@ class Parser {
       handle_line(Line{line, 0, ++number});
       pos = end + 1;
     }
-    finish_vm();
+    finish_section();
     check_across_vms();
+    check_channels();
   }
 
  private:
-  enum class State : u8 { outside, vm, skip };
+  enum class State : u8 { outside, section, skip };
+  enum class Section : u8 { vm, channel };
   static ConfigError at(const Line& l, usize pos, const char* what = "") {
     return ConfigError{l.number, static_cast<u32>(pos + 1), what};
   }
@@ -104,26 +113,32 @@ class Parser {
     l.skip();
     if (l.at_value_end()) return;  // blank or comment
     if (l.peek() == '[') return handle_header(l);
-    if (state_ == State::outside) return file_error(l, l.pos, "keys must be inside a [[vm]] section");
+    if (state_ == State::outside) return file_error(l, l.pos, "keys must be inside a [[vm]] or [[channel]] section");
     if (state_ == State::skip) return;
     if (!parse_key_value(l)) {
-      vm_->error = err_;
-      state_ = State::skip;  // recover at the next [[vm]]
+      (section_ == Section::vm ? vm_->error : channel_->error) = err_;
+      state_ = State::skip;  // recover at the next header
     }
   }
   void handle_header(Line& l) {
-    finish_vm();
+    finish_section();
     const usize start = l.pos;
-    if (l.peek(1) != '[') return file_error(l, start, "only [[vm]] tables are allowed");
+    constexpr const char* kOnlyTables = "only [[vm]] and [[channel]] tables are allowed";
+    if (l.peek(1) != '[') return file_error(l, start, kOnlyTables);
     l.skip(2);
     const usize key = l.pos;
     while (is_key_char(l.peek())) ++l.pos;
-    if (l.text.substr(key, l.pos - key) != Str("vm")) return file_error(l, key, "only [[vm]] tables are allowed");
+    const Str name = l.text.substr(key, l.pos - key);
+    if (name != Str("vm") && name != Str("channel")) return file_error(l, key, kOnlyTables);
+    const bool vm = name == Str("vm");
     l.skip();
-    if (l.peek() != ']' || l.peek(1) != ']') return file_error(l, l.pos, "expected ']]' to close [[vm]]");
+    if (l.peek() != ']' || l.peek(1) != ']')
+      return file_error(l, l.pos, vm ? "expected ']]' to close [[vm]]" : "expected ']]' to close [[channel]]");
     l.skip(2);
-    if (!l.at_value_end()) return file_error(l, l.pos, "unexpected text after [[vm]]");
-    start_vm(l, start);
+    if (!l.at_value_end())
+      return file_error(l, l.pos, vm ? "unexpected text after [[vm]]" : "unexpected text after [[channel]]");
+    if (vm) return start_vm(l, start);
+    start_channel(l, start);
   }
   void start_vm(const Line& l, usize column) {
     if (out_.vm_count == kMaxVms) {
@@ -134,15 +149,33 @@ class Parser {
     vm_ = &out_.vms[index_];
     header_ = at(l, column);
     seen_ = 0;
-    state_ = State::vm;
+    section_ = Section::vm;
+    state_ = State::section;
   }
-  // Ends the current [[vm]] section: without an error so far, it is valid
-  // once every required key was given.
-  void finish_vm() {
-    if (state_ == State::vm) {
+  void start_channel(const Line& l, usize column) {
+    if (out_.channel_count == kMaxChannels) {
+      ++out_.channels_dropped;
+      return file_error(l, column, "more than 16 [[channel]] sections: this one and later ones are ignored");
+    }
+    index_ = out_.channel_count++;
+    channel_ = &out_.channels[index_];
+    header_ = at(l, column);
+    seen_ = 0;
+    section_ = Section::channel;
+    state_ = State::section;
+  }
+  // Ends the current section: without an error so far, it is valid once
+  // every required key was given.
+  void finish_section() {
+    if (state_ == State::section && section_ == Section::vm) {
       for (u32 k = 0; k < kRequired && vm_->error.line == 0; ++k)
         if ((seen_ & (u32{1} << k)) == 0) vm_->error = ConfigError{header_.line, header_.column, kMissing[k]};
       vm_->valid = vm_->error.line == 0;
+    } else if (state_ == State::section) {
+      for (u32 k = 0; k < kChannelRequired && channel_->error.line == 0; ++k)
+        if ((seen_ & (u32{1} << k)) == 0)
+          channel_->error = ConfigError{header_.line, header_.column, kChannelMissing[k]};
+      channel_->valid = channel_->error.line == 0;
     }
     state_ = State::skip;
   }
@@ -152,15 +185,19 @@ class Parser {
     if (l.pos == key_pos)
       return fail(l, key_pos, l.peek() == '"' || l.peek() == '\'' ? "quoted keys are not supported" : "expected a key");
     if (l.peek() == '.') return fail(l, l.pos, "dotted keys are not supported");
+    const bool vm = section_ == Section::vm;
+    const u32 key_count = vm ? u32{k_count} : u32{c_count};
+    const char* const* names = vm ? kKeyNames : kChannelKeyNames;
     u32 key = 0;
-    while (key < k_count && l.text.substr(key_pos, l.pos - key_pos) != Str(kKeyNames[key])) ++key;
-    if (key == k_count) return fail(l, key_pos, "unknown key");
+    while (key < key_count && l.text.substr(key_pos, l.pos - key_pos) != Str(names[key])) ++key;
+    if (key == key_count) return fail(l, key_pos, "unknown key");
     if ((seen_ & (u32{1} << key)) != 0) return fail(l, key_pos, "duplicate key");
     l.skip();
     if (l.peek() != '=') return fail(l, l.pos, "expected '=' after the key");
     l.skip(1);
     if (l.at_value_end()) return fail(l, l.pos, "expected a value");
-    if (!parse_value(l, static_cast<Key>(key))) return false;
+    if (!(vm ? parse_value(l, static_cast<Key>(key)) : parse_channel_value(l, static_cast<ChannelKey>(key))))
+      return false;
     l.skip();
     if (!l.at_value_end()) return fail(l, l.pos, "unexpected text after the value");
     seen_ |= u32{1} << key;
@@ -241,16 +278,64 @@ class Parser {
     ++l.pos;
     return true;
   }
+  // A VM or channel name: 1..31 characters of A-Z a-z 0-9 _ -.
+  bool parse_name(Line& l, Str& s) {
+    const usize start = l.pos;
+    if (!parse_string(l, s)) return false;
+    if (s.empty()) return fail(l, start, "name is empty");
+    if (s.size() > kMaxVmNameLength) return fail(l, start, "name is longer than 31 characters");
+    for (char c : s)
+      if (!is_key_char(c)) return fail(l, start, "name may only contain A-Z a-z 0-9 _ -");
+    return true;
+  }
+  bool parse_channel_value(Line& l, ChannelKey key) {
+    const usize start = l.pos;
+    Str s;
+    switch (key) {
+      case c_name:
+        if (!parse_name(l, channel_->name)) return false;
+        channel_name_pos_[index_] = at(l, start);
+        return true;
+      case c_vms:
+        if (!parse_array(l, "expected an array of strings", [&](Line& line) { return channel_vm_entry(line); }))
+          return false;
+        if (channel_->vm_name_count != 2) return fail(l, start, "vms must name exactly two VMs");
+        return true;
+      case c_size: {
+        if (!parse_string(l, s)) return false;
+        u64 bytes = 0;
+        if (const char* e = parse_size(s, "size must be an integer with an optional K, M or G suffix",
+                                       "size is too large", bytes))
+          return fail(l, start, e);
+        if (bytes < kMinChannelSize) return fail(l, start, "size must be at least 4 KiB");
+        if (bytes > kMaxChannelSize) return fail(l, start, "size must be at most 2 MiB");
+        if (!is_aligned(bytes, kPageSize)) return fail(l, start, "size must be a multiple of 4 KiB");
+        channel_->size_bytes = bytes;
+        return true;
+      }
+      case c_count:
+        break;
+    }
+    return fail(l, start, "unknown key");
+  }
+  bool channel_vm_entry(Line& l) {
+    const usize pos = l.pos;
+    Str s;
+    if (!parse_string(l, s)) return false;
+    if (s.empty()) return fail(l, pos, "VM name is empty");
+    if (channel_->vm_name_count == 2) return fail(l, pos, "vms must name exactly two VMs");
+    if (channel_->vm_name_count == 1 && channel_->vm_names[0] == s)
+      return fail(l, pos, "a channel joins two different VMs");
+    channel_vm_pos_[index_][channel_->vm_name_count] = at(l, pos);
+    channel_->vm_names[channel_->vm_name_count++] = s;
+    return true;
+  }
   bool parse_value(Line& l, Key key) {
     const usize start = l.pos;
     Str s;
     switch (key) {
       case k_name:
-        if (!parse_string(l, s)) return false;
-        if (s.empty()) return fail(l, start, "name is empty");
-        if (s.size() > kMaxVmNameLength) return fail(l, start, "name is longer than 31 characters");
-        for (char c : s)
-          if (!is_key_char(c)) return fail(l, start, "name may only contain A-Z a-z 0-9 _ -");
+        if (!parse_name(l, s)) return false;
         vm_->name = s;
         name_pos_[index_] = at(l, start);
         return true;
@@ -325,21 +410,27 @@ class Parser {
     }
     return fail(l, pos, "unknown device (known: uart, debug-exit, fw_cfg, pit, pic, rtc, pci, acpi, lapic)");
   }
-  // "<digits>[K|M|G]": bytes, KiB, MiB or GiB.
-  bool parse_memory(const Line& l, usize pos, Str s) {
+  // "<digits>[K|M|G]": bytes, KiB, MiB or GiB; nullptr, or the message.
+  static const char* parse_size(Str s, const char* format_error, const char* too_large, u64& out) {
     const char last = s.empty() ? '\0' : s[s.size() - 1];
     const u64 unit = last == 'K' ? KiB : last == 'M' ? MiB : last == 'G' ? GiB : 1;
     if (unit != 1) s = s.substr(0, s.size() - 1);
-    const char* format_error = "memory must be an integer with an optional K, M or G suffix";
-    if (s.empty()) return fail(l, pos, format_error);
+    if (s.empty()) return format_error;
     u64 value = 0;
     for (char c : s) {
-      if (!is_digit(c)) return fail(l, pos, format_error);
-      if (value > (UINT64_MAX - 9) / 10) return fail(l, pos, "memory is too large");
+      if (!is_digit(c)) return format_error;
+      if (value > (UINT64_MAX - 9) / 10) return too_large;
       value = value * 10 + static_cast<u64>(c - '0');
     }
-    if (value > UINT64_MAX / unit) return fail(l, pos, "memory is too large");
-    value *= unit;
+    if (value > UINT64_MAX / unit) return too_large;
+    out = value * unit;
+    return nullptr;
+  }
+  bool parse_memory(const Line& l, usize pos, Str s) {
+    u64 value = 0;
+    if (const char* e = parse_size(s, "memory must be an integer with an optional K, M or G suffix",
+                                   "memory is too large", value))
+      return fail(l, pos, e);
     if (value < kMinVmMemory) return fail(l, pos, "memory must be at least 1 MiB");
     if (!is_aligned(value, kPageSize)) return fail(l, pos, "memory must be a multiple of 4 KiB");
     vm_->memory_bytes = value;
@@ -372,25 +463,64 @@ class Parser {
       }
     }
   }
+  // A channel must join two VMs that are valid after check_across_vms; a
+  // later channel reusing the name of an earlier valid one is dropped.
+  void check_channels() {
+    for (u32 i = 0; i < out_.channel_count; ++i) {
+      ChannelConfig& ch = out_.channels[i];
+      for (u32 side = 0; side < 2 && ch.valid; ++side) {
+        const Str wanted = ch.vm_names[side];
+        u32 vm = 0;
+        while (vm < out_.vm_count && out_.vms[vm].name != wanted) ++vm;
+        // An invalid VM may share its name with a valid one: prefer the valid.
+        for (u32 j = vm; j < out_.vm_count; ++j)
+          if (out_.vms[j].valid && out_.vms[j].name == wanted) vm = j;
+        const ConfigError& pos = channel_vm_pos_[i][side];
+        if (vm == out_.vm_count) {
+          ch.valid = false;
+          ch.error = ConfigError{pos.line, pos.column,
+                                 message("no VM of that name", "no VM named '{}'", wanted)};
+        } else if (!out_.vms[vm].valid) {
+          ch.valid = false;
+          ch.error = ConfigError{pos.line, pos.column,
+                                 message("that VM is not valid", "VM '{}' is not valid", wanted)};
+        } else {
+          ch.vms[side] = vm;
+        }
+      }
+      for (u32 j = 0; j < i && ch.valid; ++j) {
+        if (!out_.channels[j].valid || out_.channels[j].name != ch.name) continue;
+        ch.valid = false;
+        ch.error = ConfigError{channel_name_pos_[i].line, channel_name_pos_[i].column,
+                               "an earlier channel already has this name"};
+      }
+    }
+  }
   Span<char> scratch_;
   usize used_ = 0;
   u32 online_;
   Config& out_;
   State state_ = State::outside;
+  Section section_ = Section::vm;
   VmConfig* vm_ = nullptr;
+  ChannelConfig* channel_ = nullptr;
   u32 index_ = 0;
-  u32 seen_ = 0;        // bit per Key given in the current [[vm]]
-  ConfigError header_;  // where the current [[vm]] starts
+  u32 seen_ = 0;        // bit per Key (or ChannelKey) given in the current section
+  ConfigError header_;  // where the current section starts
   ConfigError err_;
   ConfigError name_pos_[kMaxVms];  // where each VM's name and cores are, for the checks across VMs
   ConfigError cores_pos_[kMaxVms];
+  ConfigError channel_name_pos_[kMaxChannels];
+  ConfigError channel_vm_pos_[kMaxChannels][2];
 };
 
 }  // namespace
 
 void parse_config(Str text, Span<char> scratch, u32 online_cores, Config& out) {
   for (VmConfig& vm : out.vms) vm = VmConfig{};
+  for (ChannelConfig& channel : out.channels) channel = ChannelConfig{};
   out.vm_count = out.vms_dropped = 0;
+  out.channel_count = out.channels_dropped = 0;
   out.file_error = ConfigError{};
   out.file_ok = true;
   Parser(scratch, online_cores, out).run(text);

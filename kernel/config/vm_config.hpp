@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The VM configuration file: a small, documented subset of TOML (docs/config.md)
-// listing the VMs to start, their cores, memory, images and devices. The file
+// listing the VMs to start, their cores, memory, images and devices, and the
+// channels (shared memory plus a doorbell) between pairs of them. The file
 // comes from the boot medium, so it is untrusted input: the parser never reads
 // past the text, never allocates, and turns every problem into a line, a column
 // and a message. Pure code: compiled into the kernel and the host tests.
@@ -18,6 +19,9 @@ constexpr u32 kMaxVmCores = 64;
 constexpr u32 kMaxVmModules = 8;
 constexpr usize kMaxVmNameLength = 31;
 constexpr u64 kMinVmMemory = 1 * MiB;
+constexpr u32 kMaxChannels = 16;
+constexpr u64 kMinChannelSize = kPageSize;
+constexpr u64 kMaxChannelSize = 2 * MiB;  // bounds what the hypervisor allocates per channel
 
 // Emulated devices a VM may ask for; VmConfig::devices holds device_bit()s.
 enum class Device : u32 { uart, debug_exit, fw_cfg, pit, pic, rtc, pci, acpi, lapic, count };
@@ -62,11 +66,26 @@ struct VmConfig {
   constexpr bool has(Device d) const { return (devices & device_bit(d)) != 0; }
 };
 
-// About 9 KiB: keep it in static storage, not on a kernel stack.
+// A [[channel]]: a shared region of size_bytes and a doorbell between two
+// distinct valid VMs. An invalid channel is dropped; its VMs still start.
+struct ChannelConfig {
+  Str name;
+  Str vm_names[2];
+  u32 vm_name_count = 0;
+  u32 vms[2] = {};  // indices into Config::vms; meaningful when valid
+  u64 size_bytes = kPageSize;
+  bool valid = false;
+  ConfigError error;
+};
+
+// About 11 KiB: keep it in static storage, not on a kernel stack.
 struct Config {
   VmConfig vms[kMaxVms];
   u32 vm_count = 0;        // [[vm]] sections kept, valid or not, in file order
   u32 vms_dropped = 0;     // [[vm]] sections beyond kMaxVms, ignored
+  ChannelConfig channels[kMaxChannels];
+  u32 channel_count = 0;     // [[channel]] sections kept, valid or not, in file order
+  u32 channels_dropped = 0;  // [[channel]] sections beyond kMaxChannels, ignored
   ConfigError file_error;  // the first error outside any VM
   bool file_ok = true;
 };
@@ -76,6 +95,7 @@ struct Config {
 // is an error and a message falls back to static text. `online_cores`: core
 // indices at or above it are refused. An error inside a [[vm]] invalidates
 // that VM only; the others are still parsed and checked against each other.
+// Channels are checked last, against the VMs that are still valid.
 void parse_config(Str text, Span<char> scratch, u32 online_cores, Config& out);
 
 // The online cores no valid VM was given: they stay with the hypervisor.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The VM configuration parser (docs/config.md): every field of a good file,
 // every error with its exact line, column and message, recovery after a bad
-// VM, the checks across VMs and the fixed limits.
+// VM, the checks across VMs, channels and the fixed limits.
 #include "kernel/config/vm_config.hpp"
 
 #include <gtest/gtest.h>
@@ -16,7 +16,7 @@ namespace {
 
 std::string str(Str s) { return std::string(s.data(), s.size()); }
 
-// Owns the text, the scratch arena and the (9 KiB) Config of one parse.
+// Owns the text, the scratch arena and the (11 KiB) Config of one parse.
 struct Parsed {
   explicit Parsed(std::string input, u32 online = 8, usize scratch_size = 4096)
       : text(std::move(input)), scratch(scratch_size), config(std::make_unique<Config>()) {
@@ -185,12 +185,15 @@ struct FileError {
 };
 
 const FileError kFileErrors[] = {
-    {"name = \"x\"\n[[vm]]\n", "1:1: keys must be inside a [[vm]] section"},
-    {"# c\n  [server]\n", "2:3: only [[vm]] tables are allowed"},
-    {"[[host]]\n", "1:3: only [[vm]] tables are allowed"},
+    {"name = \"x\"\n[[vm]]\n", "1:1: keys must be inside a [[vm]] or [[channel]] section"},
+    {"# c\n  [server]\n", "2:3: only [[vm]] and [[channel]] tables are allowed"},
+    {"[[host]]\n", "1:3: only [[vm]] and [[channel]] tables are allowed"},
     {"[[vm]\n", "1:5: expected ']]' to close [[vm]]"},
     {"[[vm]] x\n", "1:8: unexpected text after [[vm]]"},
-    {"[vm]\n", "1:1: only [[vm]] tables are allowed"},
+    {"[vm]\n", "1:1: only [[vm]] and [[channel]] tables are allowed"},
+    {"[[channel]\n", "1:10: expected ']]' to close [[channel]]"},
+    {"[[channel]] # ok\n[[channel]] x\n", "2:13: unexpected text after [[channel]]"},
+    {"[[channels]]\n", "1:3: only [[vm]] and [[channel]] tables are allowed"},
 };
 
 TEST(VmConfig, GivenErrorOutsideAnyVmWhenParsedThenItIsAFileError) {
@@ -207,7 +210,7 @@ constexpr const char* kGoodVm = "[[vm]]\nname = \"good\"\ncores = [3]\nmemory = 
 TEST(VmConfig, GivenUnknownTableBeforeAVmWhenParsedThenTheVmIsStillParsedAndTheTableKeysSkipped) {
   const Parsed p(std::string("[server]\nport = 1\n") + kGoodVm);
   EXPECT_FALSE(p.config->file_ok);
-  EXPECT_EQ(error_of(p.config->file_error), "1:1: only [[vm]] tables are allowed");
+  EXPECT_EQ(error_of(p.config->file_error), "1:1: only [[vm]] and [[channel]] tables are allowed");
   ASSERT_EQ(p.config->vm_count, 1u);
   EXPECT_TRUE(p.vm(0).valid) << error_of(p.vm(0).error);
 }
@@ -361,6 +364,151 @@ TEST(VmConfig, GivenDeviceNamesWhenNamedThenTheyMatchTheFile) {
   EXPECT_STREQ(device_name(Device::debug_exit), "debug-exit");
   EXPECT_STREQ(device_name(Device::lapic), "lapic");
   EXPECT_STREQ(device_name(Device::count), "?");
+}
+
+// Channels (docs/config.md, "[[channel]] sections").
+
+constexpr const char* kVmsAbc =
+    "[[vm]]\nname = \"a\"\ncores = [1]\nmemory = \"1M\"\nkernel = \"k\"\n"
+    "[[vm]]\nname = \"b\"\ncores = [2]\nmemory = \"1M\"\nkernel = \"k\"\n"
+    "[[vm]]\nname = \"c\"\ncores = [3]\nmemory = \"1M\"\nkernel = \"k\"\n";  // 15 lines
+
+TEST(VmConfig, GivenTwoChannelsWhenParsedThenNamesVmsAndSizesAreSet) {
+  const Parsed p(std::string(kVmsAbc) +
+                 "[[channel]]  # first\nname = \"ab\"\nvms = [\"b\", \"a\"]\nsize = \"8K\"\n"
+                 "\n[[ channel ]]\nvms = [\"c\", \"a\",]\nname = \"ca-1\"\n");
+  ASSERT_TRUE(p.config->file_ok) << error_of(p.config->file_error);
+  ASSERT_EQ(p.config->channel_count, 2u);
+  EXPECT_EQ(p.config->channels_dropped, 0u);
+  const ChannelConfig& ab = p.config->channels[0];
+  ASSERT_TRUE(ab.valid) << error_of(ab.error);
+  EXPECT_EQ(str(ab.name), "ab");
+  EXPECT_EQ(ab.vms[0], 1u);  // file order of the vms array: b, then a
+  EXPECT_EQ(ab.vms[1], 0u);
+  EXPECT_EQ(ab.size_bytes, 8 * KiB);
+  const ChannelConfig& ca = p.config->channels[1];
+  ASSERT_TRUE(ca.valid) << error_of(ca.error);
+  EXPECT_EQ(str(ca.name), "ca-1");
+  EXPECT_EQ(ca.vms[0], 2u);
+  EXPECT_EQ(ca.vms[1], 0u);
+  EXPECT_EQ(ca.size_bytes, 4 * KiB);  // the default
+  for (u32 i = 0; i < 3; ++i) EXPECT_TRUE(p.vm(i).valid) << i;
+}
+
+// One line after "[[channel]]" (line 2) and the error it must give the channel.
+const LineError kChannelLineErrors[] = {
+    {"cores = [1]", 1, "unknown key"},
+    {"name = \"\"", 8, "name is empty"},
+    {"name = \"a.b\"", 8, "name may only contain A-Z a-z 0-9 _ -"},
+    {"name = \"abcdefghijklmnopqrstuvwxyz123456\"", 8, "name is longer than 31 characters"},
+    {"vms = \"a\"", 7, "expected an array of strings"},
+    {"vms = []", 7, "vms must name exactly two VMs"},
+    {"vms = [\"a\"]", 7, "vms must name exactly two VMs"},
+    {"vms = [\"a\", \"b\", \"c\"]", 18, "vms must name exactly two VMs"},
+    {"vms = [\"a\", \"a\"]", 13, "a channel joins two different VMs"},
+    {"vms = [\"a\", \"\"]", 13, "VM name is empty"},
+    {"vms = [\"a\", 2]", 13, "expected a string"},
+    {"size = 4096", 8, "expected a string"},
+    {"size = \"4Q\"", 8, "size must be an integer with an optional K, M or G suffix"},
+    {"size = \"0\"", 8, "size must be at least 4 KiB"},
+    {"size = \"4095\"", 8, "size must be at least 4 KiB"},
+    {"size = \"6K\"", 8, "size must be a multiple of 4 KiB"},
+    {"size = \"3M\"", 8, "size must be at most 2 MiB"},
+    {"size = \"99999999999999999999\"", 8, "size is too large"},
+    {"size = \"99999999999G\"", 8, "size is too large"},
+};
+
+TEST(VmConfig, GivenEachChannelErrorWhenParsedThenTheChannelHasItsLineColumnAndMessage) {
+  for (const LineError& c : kChannelLineErrors) {
+    const Parsed p(std::string("[[channel]]\n") + c.line + "\n");
+    SCOPED_TRACE(c.line);
+    EXPECT_TRUE(p.config->file_ok);
+    ASSERT_EQ(p.config->channel_count, 1u);
+    EXPECT_FALSE(p.config->channels[0].valid);
+    EXPECT_EQ(error_of(p.config->channels[0].error), "2:" + std::to_string(c.column) + ": " + c.what);
+  }
+}
+
+TEST(VmConfig, GivenChannelWithoutARequiredKeyWhenParsedThenTheKeyIsNamedAtTheHeader) {
+  const Parsed no_name(std::string(kVmsAbc) + "[[channel]]\nvms = [\"a\", \"b\"]\n");
+  EXPECT_EQ(error_of(no_name.config->channels[0].error), "16:1: missing required key 'name'");
+  const Parsed no_vms(std::string(kVmsAbc) + "  [[channel]]\nname = \"x\"\n");
+  EXPECT_EQ(error_of(no_vms.config->channels[0].error), "16:3: missing required key 'vms'");
+  const Parsed twice(std::string(kVmsAbc) + "[[channel]]\nname = \"x\"\nsize = \"4K\"\nsize = \"4K\"\n");
+  EXPECT_EQ(error_of(twice.config->channels[0].error), "19:1: duplicate key");
+}
+
+TEST(VmConfig, GivenChannelToAMissingOrInvalidVmWhenParsedThenOnlyTheChannelIsDropped) {
+  const Parsed p(std::string(kVmsAbc) +
+                 "[[vm]]\nname = \"bad\"\ncores = [9]\nmemory = \"1M\"\nkernel = \"k\"\n"  // lines 16-20
+                 "[[channel]]\nname = \"x\"\nvms = [\"a\", \"nobody\"]\n"                  // 21-23
+                 "[[channel]]\nname = \"y\"\nvms = [\"bad\", \"a\"]\n"                     // 24-26
+                 "[[channel]]\nname = \"z\"\nvms = [\"c\", \"b\"]\n");                     // 27-29
+  EXPECT_FALSE(p.vm(3).valid);
+  EXPECT_EQ(error_of(p.config->channels[0].error), "23:13: no VM named 'nobody'");
+  EXPECT_EQ(error_of(p.config->channels[1].error), "26:8: VM 'bad' is not valid");
+  EXPECT_FALSE(p.config->channels[0].valid || p.config->channels[1].valid);
+  EXPECT_TRUE(p.config->channels[2].valid) << error_of(p.config->channels[2].error);
+  for (u32 i = 0; i < 3; ++i) EXPECT_TRUE(p.vm(i).valid) << i;  // the VMs still start
+}
+
+TEST(VmConfig, GivenChannelToAVmThatLostACoreConflictWhenParsedThenTheChannelIsDropped) {
+  const Parsed p(
+      "[[vm]]\nname = \"a\"\ncores = [1]\nmemory = \"1M\"\nkernel = \"k\"\n"
+      "[[vm]]\nname = \"b\"\ncores = [1]\nmemory = \"1M\"\nkernel = \"k\"\n"
+      "[[channel]]\nname = \"x\"\nvms = [\"a\", \"b\"]\n");
+  EXPECT_EQ(error_of(p.config->channels[0].error), "13:8: VM 'a' is not valid");
+}
+
+TEST(VmConfig, GivenDuplicateVmNameWhenAChannelNamesItThenTheValidVmIsChosen) {
+  const Parsed p(std::string(kVmsAbc) + "[[vm]]\nname = \"a\"\ncores = [4]\nmemory = \"1M\"\nkernel = \"k\"\n" +
+                 "[[channel]]\nname = \"x\"\nvms = [\"b\", \"a\"]\n");
+  EXPECT_FALSE(p.vm(3).valid);
+  ASSERT_TRUE(p.config->channels[0].valid) << error_of(p.config->channels[0].error);
+  EXPECT_EQ(p.config->channels[0].vms[1], 0u);
+}
+
+TEST(VmConfig, GivenTwoChannelsWithTheSameNameWhenParsedThenTheLaterIsDropped) {
+  const Parsed p(std::string(kVmsAbc) + "[[channel]]\nname = \"x\"\nvms = [\"a\", \"b\"]\n" +
+                 "[[channel]]\nname = \"x\"\nvms = [\"b\", \"c\"]\n");
+  EXPECT_TRUE(p.config->channels[0].valid);
+  EXPECT_EQ(error_of(p.config->channels[1].error), "20:8: an earlier channel already has this name");
+}
+
+TEST(VmConfig, GivenBadChannelThenGoodVmWhenParsedThenParsingRecoversAtTheNextHeader) {
+  const Parsed p(std::string("[[channel]]\nname = \"x\"\nvms = [\"a\",\n\"b\"]\n") + kGoodVm);
+  EXPECT_EQ(error_of(p.config->channels[0].error), "3:12: unterminated array (arrays must be on one line)");
+  ASSERT_EQ(p.config->vm_count, 1u);
+  EXPECT_TRUE(p.vm(0).valid) << error_of(p.vm(0).error);
+}
+
+TEST(VmConfig, GivenSeventeenChannelsWhenParsedThenSixteenAreKeptAndOneDropped) {
+  std::string text = kVmsAbc;
+  for (int i = 0; i < 17; ++i) text += "[[channel]]\nname = \"ch" + std::to_string(i) + "\"\nvms = [\"a\", \"b\"]\n";
+  const Parsed p(text);
+  EXPECT_EQ(p.config->channel_count, 16u);
+  EXPECT_EQ(p.config->channels_dropped, 1u);
+  EXPECT_EQ(error_of(p.config->file_error),
+            "64:1: more than 16 [[channel]] sections: this one and later ones are ignored");
+  for (u32 i = 0; i < 16; ++i) EXPECT_TRUE(p.config->channels[i].valid) << i;
+}
+
+TEST(VmConfig, GivenScratchTooSmallWhenAChannelNamesAMissingVmThenTheStaticMessageIsUsed) {
+  const Parsed p(std::string(kVmsAbc) + "[[channel]]\nname = \"x\"\nvms = [\"zz\", \"a\"]\n" +
+                     "[[channel]]\nname = \"y\"\nvms = [\"a\", \"zz\"]\n",
+                 8, 1);
+  EXPECT_EQ(error_of(p.config->channels[0].error), "18:8: no VM of that name");
+  EXPECT_EQ(error_of(p.config->channels[1].error), "21:13: no VM of that name");
+}
+
+TEST(VmConfig, GivenChannelSizesWhenParsedThenBytesAreScaled) {
+  const std::pair<const char*, u64> cases[] = {{"4096", 4 * KiB}, {"64K", 64 * KiB}, {"2M", 2 * MiB}};
+  for (const auto& [text, bytes] : cases) {
+    const Parsed p(std::string(kVmsAbc) + "[[channel]]\nname = \"x\"\nvms = [\"a\", \"b\"]\nsize = \"" + text +
+                   "\"\n");
+    ASSERT_TRUE(p.config->channels[0].valid) << text << " " << error_of(p.config->channels[0].error);
+    EXPECT_EQ(p.config->channels[0].size_bytes, bytes) << text;
+  }
 }
 
 }  // namespace
