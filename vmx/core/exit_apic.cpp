@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: MIT
+// APIC-access, EOI-induced and APIC-write exits (reasons 44, 45, 56; SDM
+// Vol. 3C 30.4 and 30.1.3) and the entry-side helpers for the virtual
+// local APIC.
+#include "vmx/core/exit_apic.hpp"
+
+#include "kernel/arch/x86_bits.hpp"
+#include "kernel/virt/guest_paging.hpp"
+#include "kernel/virt/lapic/mmio_mov.hpp"
+#include "vmx/core/exit_helpers.hpp"
+
+namespace nucleo::vmx {
+
+const char* apic_access_type_name(ApicAccessType type) {
+  switch (type) {
+    case ApicAccessType::linear_read: return "linear read";
+    case ApicAccessType::linear_write: return "linear write";
+    case ApicAccessType::linear_fetch: return "linear instruction fetch";
+    case ApicAccessType::linear_event_delivery: return "linear access during event delivery";
+    case ApicAccessType::physical_event_delivery: return "guest-physical access during event delivery";
+    case ApicAccessType::physical_instruction: return "guest-physical access by an instruction";
+  }
+  return "reserved access type";
+}
+
+namespace {
+
+struct Fetched {
+  u8 bytes[kMaxInstructionLength] = {};
+  usize count = 0;
+  u64 linear = 0;
+};
+
+// The instruction at CS:RIP, byte by byte through the guest's page tables
+// (it may straddle two pages); stops at the first byte outside the VM's RAM.
+Fetched fetch_instruction(ExitContext& ctx, bool long_mode) {
+  Fetched f;
+  const u64 rip = ctx.vmcs.read(VmcsNat::guest_rip);
+  // 64-bit mode ignores the CS base; elsewhere linear addresses wrap at 4 GiB.
+  f.linear = long_mode ? rip : (ctx.vmcs.read(VmcsNat::guest_cs_base) + rip) & 0xFFFFFFFF;
+  const GuestPagingState paging{ctx.vmcs.read(VmcsNat::guest_cr0), ctx.vmcs.read(VmcsNat::guest_cr3),
+                                ctx.vmcs.read(VmcsNat::guest_cr4), ctx.vmcs.read(Vmcs64::guest_efer)};
+  for (; f.count < kMaxInstructionLength; ++f.count) {
+    const u64 at = long_mode ? f.linear + f.count : (f.linear + f.count) & 0xFFFFFFFF;
+    const Result<u64> gpa = guest_linear_to_physical(ctx.vm, paging, at);
+    const Span<u8> byte = gpa ? ctx.vm.guest_ram(gpa.value(), 1) : Span<u8>();
+    if (byte.empty()) break;
+    f.bytes[f.count] = byte[0];
+  }
+  return f;
+}
+
+// "8b 05 10 03 e0 fe" for the diagnostic.
+struct HexBytes {
+  char text[3 * kMaxInstructionLength + 1] = {};
+  HexBytes(const u8* bytes, usize count) {
+    constexpr char kDigits[] = "0123456789abcdef";
+    usize n = 0;
+    for (usize i = 0; i < count; ++i) {
+      if (i != 0) text[n++] = ' ';
+      text[n++] = kDigits[bytes[i] >> 4];
+      text[n++] = kDigits[bytes[i] & 0xF];
+    }
+    text[n] = '\0';
+  }
+};
+
+u64 read_gpr(ExitContext& ctx, u8 reg) {
+  return reg == 4 ? ctx.vmcs.read(VmcsNat::guest_rsp) : ctx.regs.get(reg);
+}
+
+// A 32-bit destination zero-extends into the full register (in 64-bit mode
+// architecturally, SDM Vol. 1 3.4.1.1; outside it the upper half is not
+// visible to the guest).
+void write_gpr32(ExitContext& ctx, u8 reg, u32 value) {
+  if (reg == 4) {
+    (void)ctx.vmcs.write(VmcsNat::guest_rsp, value);
+  } else {
+    ctx.regs.set(reg, value);
+  }
+}
+
+}  // namespace
+
+ExitAction handle_apic_access(ExitContext& ctx, VirtualLapic& lapic) {
+  const ApicAccessQual q(ctx.qualification);
+  const ApicAccessType type = q.type();
+  if (type != ApicAccessType::linear_read && type != ApicAccessType::linear_write) {
+    ctx.vm.diagnose("APIC access at offset {:#x}: {} is not emulated (qualification {:#x})", q.offset(),
+                    apic_access_type_name(type), ctx.qualification);
+    return ExitAction::stop_vm(StopReason::unhandled_exit);
+  }
+  const u32 cs_access = ctx.vmcs.read(Vmcs32::guest_cs_access);
+  const bool long_mode = ((cs_access >> 13) & 1) && (ctx.vmcs.read(Vmcs64::guest_efer) & x86::kEferLma);
+  const CodeSize size = long_mode ? CodeSize::bits64 : ((cs_access >> 14) & 1) ? CodeSize::bits32 : CodeSize::bits16;
+  const Fetched code = fetch_instruction(ctx, long_mode);
+  const Result<MmioMov> decoded = decode_mmio_mov(Span<const u8>(code.bytes, code.count), size);
+  if (!decoded) {
+    const HexBytes hex(code.bytes, code.count);
+    ctx.vm.diagnose("APIC {} at offset {:#x} by the instruction at linear {:#x} ({}), bytes: {}",
+                    type == ApicAccessType::linear_write ? "write" : "read", q.offset(), code.linear,
+                    decoded.error().what, Str(hex.text));
+    return ExitAction::stop_vm(StopReason::unhandled_exit);
+  }
+  const MmioMov& mov = decoded.value();
+  const bool is_write = mov.kind != MmioMovKind::load;
+  if (is_write != (type == ApicAccessType::linear_write)) {
+    const HexBytes hex(code.bytes, mov.length);
+    ctx.vm.diagnose("APIC access at offset {:#x}: the exit says {} but the instruction ({}) does the opposite",
+                    q.offset(), apic_access_type_name(type), Str(hex.text));
+    return ExitAction::stop_vm(StopReason::hypervisor_error);
+  }
+  switch (mov.kind) {
+    case MmioMovKind::load: write_gpr32(ctx, mov.reg, lapic.read(q.offset())); break;
+    case MmioMovKind::store_register: lapic.write(q.offset(), static_cast<u32>(read_gpr(ctx, mov.reg))); break;
+    case MmioMovKind::store_immediate: lapic.write(q.offset(), mov.immediate); break;
+  }
+  // APIC-access exits define no instruction length (28.2.4): use the decoder's.
+  ctx.instruction_length = mov.length;
+  return ExitAction::advance();
+}
+
+ExitAction handle_virtualized_eoi(ExitContext& ctx, VirtualLapic& lapic) {
+  lapic.after_virtual_eoi(static_cast<u8>(ctx.qualification & 0xFF));
+  return ExitAction::resume();  // trap-like: RIP is already past the EOI write
+}
+
+ExitAction handle_apic_write(ExitContext& ctx, VirtualLapic& lapic) {
+  const u32 offset = static_cast<u32>(ctx.qualification & 0xFFF);
+  if (!lapic.after_write(offset)) {
+    ctx.vm.diagnose("APIC-write exit for offset {:#x}, which the processor never reports", offset);
+    return ExitAction::stop_vm(StopReason::hypervisor_error);
+  }
+  return ExitAction::resume();  // trap-like
+}
+
+u16 sync_guest_interrupt_status(ExitContext& ctx, VirtualLapic& lapic) {
+  const u16 status = lapic.guest_interrupt_status();
+  if (ctx.vmcs.read(Vmcs16::guest_interrupt_status) != status)
+    (void)ctx.vmcs.write(Vmcs16::guest_interrupt_status, status);
+  return status;
+}
+
+bool collect_lapic_interrupt(ExitContext& ctx, VirtualLapic& lapic) {
+  VcpuState& v = ctx.vcpu;
+  if (v.pending_vector == 0) {
+    const i32 vector = lapic.pending_vector();
+    if (vector >= 0) {
+      v.pending_vector = static_cast<u8>(vector);
+      lapic.acknowledge(static_cast<u8>(vector));
+    }
+  }
+  return v.pending_vector != 0;
+}
+
+}  // namespace nucleo::vmx
