@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: MIT
+// A HypercallEnv for host tests and the hypercall fuzzer: guest RAM is one
+// heap block of exactly the VM's size (so ASan flags any byte past it), every
+// span handed out is recorded and checked to lie inside it, and every action
+// the dispatcher asks for is recorded instead of carried out.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "kernel/virt/channel/channel_table.hpp"
+#include "kernel/virt/hypercall/hypercall_env.hpp"
+
+namespace nucleo {
+
+class FakeHypercallEnv final : public HypercallEnv {
+ public:
+  explicit FakeHypercallEnv(usize ram_size = 64 * 1024) : ram(ram_size) {}
+
+  Span<u8> guest_memory(u64 gpa, u64 length) override {
+    ++memory_requests;
+    if (gpa > ram.size() || length > ram.size() - gpa) return {};
+    Span<u8> span(ram.data() + gpa, static_cast<usize>(length));
+    spans_inside = spans_inside && span.data() >= ram.data() && span.end() <= ram.data() + ram.size();
+    return span;
+  }
+  void console_write(Span<const u8> text) override { console.append(text.begin(), text.end()); }
+  u32 vcpu_index() override { return index; }
+  u32 vcpu_count() override { return count; }
+  u64 tsc_hz() override { return hz; }
+  u64 guest_tsc() override { return tsc; }
+  u64 wall_clock_ns() override { return wall_ns; }
+  void arm_timer(u64 delay_tsc, u8 vector) override { timers.emplace_back(delay_tsc, vector); }
+  void send_event(u64 vcpu_mask, u8 vector) override { events.emplace_back(vcpu_mask, vector); }
+  void exit_stats(nucleo_hc_exit_stats& out) override {
+    ++stats_calls;
+    out.total_exits = 1234;
+    out.hypercalls = 56;
+    out.interrupts_injected = 7;
+    out.count[18] = 56;  // VMCALL
+    out.tsc[18] = 5600;
+  }
+  ChannelTable* channels() override { return table; }
+  u32 vm_index() override { return vm; }
+  bool signal_vm(u32 target_vm, u32 vcpu, u8 vector) override {
+    signals.push_back(Signal{target_vm, vcpu, vector});
+    return signal_ok;
+  }
+
+  struct Signal {
+    u32 vm, vcpu;
+    u8 vector;
+    bool operator==(const Signal&) const = default;
+  };
+
+  std::vector<u8> ram;
+  u32 index = 0, count = 1;
+  u64 hz = 2'000'000'000, tsc = 0, wall_ns = 0;
+  ChannelTable* table = nullptr;
+  u32 vm = 0;
+  bool signal_ok = true;
+
+  std::string console;
+  std::vector<std::pair<u64, u8>> timers;
+  std::vector<std::pair<u64, u8>> events;
+  std::vector<Signal> signals;
+  u32 stats_calls = 0;
+  u64 memory_requests = 0;
+  bool spans_inside = true;
+};
+
+}  // namespace nucleo
