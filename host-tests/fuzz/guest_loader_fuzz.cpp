@@ -7,12 +7,11 @@
 // must follow the placement rules of docs/loaders.md and carry the
 // protocol's magic and a boot information the hypervisor's own Multiboot2
 // parser accepts; a refusal must say why.
+#include "host-tests/fuzz/fuzz_check.hpp"
 #include "kernel/boot_info/multiboot2.hpp"
 #include "kernel/virt/loader/guest_memory_map.hpp"
 #include "kernel/virt/loader/multiboot1_loader.hpp"
 #include "kernel/virt/loader/multiboot2_loader.hpp"
-
-#include "host-tests/fuzz/fuzz_check.hpp"
 
 namespace {
 

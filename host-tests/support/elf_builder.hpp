@@ -7,11 +7,11 @@
 // the Multiboot2 address tag. Every field can be set to a wrong value.
 #pragma once
 
-#include "kernel/lib/span.hpp"
-
 #include <algorithm>
 #include <cstddef>
 #include <vector>
+
+#include "kernel/lib/span.hpp"
 
 namespace nucleo::test {
 
@@ -47,9 +47,18 @@ class ElfBuilder {
 
   explicit ElfBuilder(bool is64) : is64_(is64), machine_(is64 ? 62 : 3) {}
 
-  ElfBuilder& entry(u64 e) { entry_ = e; return *this; }
-  ElfBuilder& machine(u16 m) { machine_ = m; return *this; }
-  ElfBuilder& type(u16 t) { type_ = t; return *this; }
+  ElfBuilder& entry(u64 e) {
+    entry_ = e;
+    return *this;
+  }
+  ElfBuilder& machine(u16 m) {
+    machine_ = m;
+    return *this;
+  }
+  ElfBuilder& type(u16 t) {
+    type_ = t;
+    return *this;
+  }
   // Loaded at paddr (= vaddr unless given), memsz >= data.size() (bss).
   ElfBuilder& segment(u64 paddr, ImageBytes data, u64 memsz = 0, u64 vaddr = ~u64{0}) {
     Segment s;
@@ -60,10 +69,16 @@ class ElfBuilder {
     segments_.push_back(std::move(s));
     return *this;
   }
-  ElfBuilder& add(Segment s) { segments_.push_back(std::move(s)); return *this; }
+  ElfBuilder& add(Segment s) {
+    segments_.push_back(std::move(s));
+    return *this;
+  }
   Segment& last() { return segments_.back(); }
   // A Multiboot header placed right after the program headers, 8-aligned.
-  ElfBuilder& multiboot_header(ImageBytes h) { header_ = std::move(h); return *this; }
+  ElfBuilder& multiboot_header(ImageBytes h) {
+    header_ = std::move(h);
+    return *this;
+  }
 
   usize header_offset() const { return align8(ehsize() + phentsize() * segments_.size()); }
 
@@ -85,7 +100,7 @@ class ElfBuilder {
     append_le(v, ehsize(), 2);
     append_le(v, phentsize(), 2);
     append_le(v, segments_.size(), 2);
-    append_le(v, 0, 6);              // e_shentsize, e_shnum, e_shstrndx
+    append_le(v, 0, 6);  // e_shentsize, e_shnum, e_shstrndx
     std::vector<usize> offsets;
     for (const Segment& s : segments_) {
       offsets.push_back(data_at);
@@ -160,10 +175,22 @@ class Mb2HeaderBuilder {
  public:
   static constexpr u16 kOptional = 1;
 
-  Mb2HeaderBuilder& architecture(u32 a) { arch_ = a; return *this; }
-  Mb2HeaderBuilder& checksum_delta(u32 d) { delta_ = d; return *this; }
-  Mb2HeaderBuilder& length_delta(i32 d) { length_delta_ = d; return *this; }
-  Mb2HeaderBuilder& no_end_tag() { end_ = false; return *this; }
+  Mb2HeaderBuilder& architecture(u32 a) {
+    arch_ = a;
+    return *this;
+  }
+  Mb2HeaderBuilder& checksum_delta(u32 d) {
+    delta_ = d;
+    return *this;
+  }
+  Mb2HeaderBuilder& length_delta(i32 d) {
+    length_delta_ = d;
+    return *this;
+  }
+  Mb2HeaderBuilder& no_end_tag() {
+    end_ = false;
+    return *this;
+  }
 
   Mb2HeaderBuilder& tag(u16 type, u16 flags, const std::vector<u32>& words) {
     append_le(tags_, type, 2);

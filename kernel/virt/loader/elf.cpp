@@ -39,14 +39,16 @@ Error parse_elf(Bytes image, ElfImage& out, LoadDiagnostic& diag) {
   if (!has_elf_magic(image)) return make_error(Status::malformed, "image is not an ELF file");
   if (image.size() < 16) return make_error(Status::truncated, "ELF identification is truncated");
   const u8 cls = image[kEiClass];
-  if (cls != kElfClass32 && cls != kElfClass64) return make_error(Status::unsupported, "ELF class is neither 32- nor 64-bit", kEiClass);
+  if (cls != kElfClass32 && cls != kElfClass64)
+    return make_error(Status::unsupported, "ELF class is neither 32- nor 64-bit", kEiClass);
   if (image[kEiData] != kElfDataLsb) return make_error(Status::unsupported, "ELF file is not little-endian", kEiData);
   if (image[kEiVersion] != kEvCurrent) return make_error(Status::unsupported, "ELF version is not 1", kEiVersion);
   const Layout& l = cls == kElfClass64 ? kElf64 : kElf32;
   if (image.size() < l.header_size) return make_error(Status::truncated, "ELF header is truncated");
   const u8* h = image.data();
   out.is_64 = l.wide;
-  if (load_le16(h + 16) != kEtExec) return make_error(Status::unsupported, "ELF file is not an executable (ET_EXEC)", 16);
+  if (load_le16(h + 16) != kEtExec)
+    return make_error(Status::unsupported, "ELF file is not an executable (ET_EXEC)", 16);
   out.machine = load_le16(h + 18);
   if (out.machine != (l.wide ? kElfMachineX86_64 : kElfMachineI386))
     return make_error(Status::unsupported, "ELF machine is not EM_386 (ELF32) or EM_X86_64 (ELF64)", 18);
@@ -56,7 +58,8 @@ Error parse_elf(Bytes image, ElfImage& out, LoadDiagnostic& diag) {
   const u16 phentsize = load_le16(h + l.phentsize_at);
   const u16 phnum = load_le16(h + l.phnum_at);
   if (phnum == 0) return make_error(Status::malformed, "ELF file has no program headers", l.phnum_at);
-  if (phentsize < l.phdr_size) return make_error(Status::malformed, "ELF program header size is too small", l.phentsize_at);
+  if (phentsize < l.phdr_size)
+    return make_error(Status::malformed, "ELF program header size is too small", l.phentsize_at);
   // phnum * phentsize < 2^32: no overflow in 64 bits.
   const u64 table = u64{phnum} * phentsize;
   if (phoff > image.size() || table > image.size() - phoff)

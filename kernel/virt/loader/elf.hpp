@@ -27,7 +27,7 @@ struct ElfImage {
   static constexpr usize kMaxSegments = 16;
   bool is_64 = false;
   u16 machine = 0;
-  u64 entry = 0;  // virtual, as e_entry says
+  u64 entry = 0;                      // virtual, as e_entry says
   ElfSegment segments[kMaxSegments];  // PT_LOAD with p_memsz > 0, in header order
   usize segment_count = 0;
 };

@@ -15,7 +15,7 @@ namespace nucleo::loader {
 constexpr usize kMaxModules = 8;
 
 struct GuestModule {
-  Str name;     // the guest sees "name cmdline" (name alone without cmdline), as GRUB passes it
+  Str name;  // the guest sees "name cmdline" (name alone without cmdline), as GRUB passes it
   Str cmdline;
   Bytes bytes;
 };

@@ -54,9 +54,7 @@ class GuestMemoryMap {
   // usable when it sits inside or at the end of one).
   bool is_usable(u64 begin, u64 end) const;
   // [begin, end) touches [kLowRamEnd, kHighRamBase).
-  static constexpr bool touches_legacy_hole(u64 begin, u64 end) {
-    return begin < kHighRamBase && end > kLowRamEnd;
-  }
+  static constexpr bool touches_legacy_hole(u64 begin, u64 end) { return begin < kHighRamBase && end > kLowRamEnd; }
 
   // KiB of RAM from 0 and from 1 MiB, as Multiboot's mem_lower/mem_upper
   // report them (Multiboot 0.6.96 3.3: mem_upper stops at the first hole;

@@ -32,8 +32,7 @@ Result<usize> find_header(Bytes image, const HeaderSpec& spec) {
   }
   for (usize off = 0; off + 4 <= window; off += spec.align) {
     if (!magic_at(image, off, spec)) continue;
-    if (!image.contains_range(off, size))
-      return make_error(Status::truncated, "image ends inside the header", off);
+    if (!image.contains_range(off, size)) return make_error(Status::truncated, "image ends inside the header", off);
     return make_error(Status::malformed, "header checksum is wrong", off);
   }
   return make_error(Status::not_found, "no header found (wrong magic)");

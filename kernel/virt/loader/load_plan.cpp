@@ -73,7 +73,8 @@ Error check_plan(const LoadPlan& plan, const GuestMemoryMap& map, LoadDiagnostic
     // The segment parsers rule out a 64-bit wrap; the guest starts with 32-bit addressing.
     if (s.paddr >= k4GiB || s.mem_size > k4GiB - s.paddr)
       return refuse(diag, s, Status::unsupported, "segment extends beyond 4 GiB");
-    if (s.end() > map.ram_size()) return refuse(diag, s, Status::out_of_memory, "segment extends past the end of guest RAM");
+    if (s.end() > map.ram_size())
+      return refuse(diag, s, Status::out_of_memory, "segment extends past the end of guest RAM");
     if (GuestMemoryMap::touches_legacy_hole(s.paddr, s.end()))
       return refuse(diag, s, Status::malformed, "segment lies in the legacy hole");
     if (overlaps(s.paddr, s.end(), kBootInfoBase, kBootInfoEnd))

@@ -12,8 +12,8 @@ namespace {
 
 using namespace mb1;
 
-constexpr HeaderSpec kHeaderSpec{kHeaderMagic, 3, kSearchLimit, 4,
-                                 "header lies beyond the first 8192 bytes", "header is not 4-byte aligned"};
+constexpr HeaderSpec kHeaderSpec{
+    kHeaderMagic, 3, kSearchLimit, 4, "header lies beyond the first 8192 bytes", "header is not 4-byte aligned"};
 constexpr u32 kKnownRequired = kFlagPageAlignModules | kFlagMemoryInfo | kFlagVideoMode;
 constexpr usize kAddressFieldsEnd = 32;  // header_addr .. entry_addr at offsets 12-28
 

@@ -14,10 +14,10 @@ namespace {
 using namespace mb2h;
 using mb2::TagType;
 
-constexpr HeaderSpec kHeaderSpec{kHeaderMagic, 4, kSearchLimit, 8,
-                                 "header lies beyond the first 32768 bytes", "header is not 8-byte aligned"};
-constexpr usize kFixedHeader = 16;  // magic, architecture, header_length, checksum
-constexpr usize kMaxRsdp = 256;     // ACPI RSDPs are 20 (revision 0) or 36 bytes; room for growth
+constexpr HeaderSpec kHeaderSpec{
+    kHeaderMagic, 4, kSearchLimit, 8, "header lies beyond the first 32768 bytes", "header is not 8-byte aligned"};
+constexpr usize kFixedHeader = 16;         // magic, architecture, header_length, checksum
+constexpr usize kMaxRsdp = 256;            // ACPI RSDPs are 20 (revision 0) or 36 bytes; room for growth
 constexpr u32 kConsoleRequired = 1u << 0;  // console_flags bit 0 (3.1.9)
 
 // What the header tags asked for.
@@ -145,7 +145,8 @@ Error parse_header_tags(Bytes header, usize base, const Rsdp& rsdp, HeaderReques
         break;
       default:
         if (!optional)
-          return tag_error(diag, index, Status::unsupported, "header requires a tag type nucleo does not know", base + off);
+          return tag_error(diag, index, Status::unsupported, "header requires a tag type nucleo does not know",
+                           base + off);
         break;
     }
     off += align_up(size, 8);
@@ -157,14 +158,16 @@ Error plan_image(Bytes image, const HeaderRequests& req, LoadPlan& plan, LoadDia
     if (!req.has_entry) return make_error(Status::malformed, "address tag without an entry address tag");
     AddressFields f = req.address;
     if (f.load_addr == 0xFFFFFFFF) {  // -1: load from the start of the file (3.1.5)
-      if (f.header_addr < f.header_offset) return make_error(Status::malformed, "header_addr is below the header's file offset");
+      if (f.header_addr < f.header_offset)
+        return make_error(Status::malformed, "header_addr is below the header's file offset");
       f.load_addr = static_cast<u32>(f.header_addr - f.header_offset);
     }
     NUCLEO_TRY(plan_raw(image, f, plan, diag));
     plan.entry = req.entry;
     return {};
   }
-  if (!has_elf_magic(image)) return make_error(Status::unsupported, "image is not ELF and its header has no address tag");
+  if (!has_elf_magic(image))
+    return make_error(Status::unsupported, "image is not ELF and its header has no address tag");
   ElfImage elf;  // ~800 bytes; no static: VMs may be loaded on several cores at once
   NUCLEO_TRY(parse_elf(image, elf, diag));
   NUCLEO_TRY(plan_elf(elf, plan, diag, !req.has_entry));
@@ -212,7 +215,8 @@ u64 build_info(BootInfoArea& area, const LoadRequest& request, const GuestMemory
   if (rsdp.length != 0) {
     // The ACPI 1.0 view is the first 20 bytes of any RSDP; GRUB gives both.
     area.put_bytes(begin_tag(area, TagType::acpi_old_rsdp, 20), Bytes(rsdp.bytes, 20));
-    if (rsdp.extended()) area.put_bytes(begin_tag(area, TagType::acpi_new_rsdp, rsdp.length), Bytes(rsdp.bytes, rsdp.length));
+    if (rsdp.extended())
+      area.put_bytes(begin_tag(area, TagType::acpi_new_rsdp, rsdp.length), Bytes(rsdp.bytes, rsdp.length));
   }
   begin_tag(area, TagType::end, 0);
   area.put32(mbi, static_cast<u32>(area.used_end() - mbi));
@@ -228,8 +232,10 @@ Result<LoadedGuest> load(const Vm& vm, const LoadRequest& request, LoadDiagnosti
   if (load_le32(h + 4) != kArchitectureI386)
     return make_error(Status::unsupported, "header architecture is not i386 (0)", at + 4);
   const u32 header_length = load_le32(h + 8);
-  if (header_length < kFixedHeader + 8) return make_error(Status::malformed, "header_length is too small for an end tag", at + 8);
-  if (!image.contains_range(at, header_length)) return make_error(Status::truncated, "image ends inside the header", at + 8);
+  if (header_length < kFixedHeader + 8)
+    return make_error(Status::malformed, "header_length is too small for an end tag", at + 8);
+  if (!image.contains_range(at, header_length))
+    return make_error(Status::truncated, "image ends inside the header", at + 8);
   if (at + header_length > kSearchLimit)
     return make_error(Status::malformed, "header extends beyond the first 32768 bytes", at + 8);
 

@@ -16,7 +16,7 @@ namespace mb2h {
 constexpr u32 kHeaderMagic = 0xE85250D6;  // 3.1.2
 constexpr usize kSearchLimit = 32768;     // 3.1.1
 constexpr u32 kArchitectureI386 = 0;
-constexpr u16 kTagOptional = 1;           // header tag flags bit 0 (3.1.3)
+constexpr u16 kTagOptional = 1;  // header tag flags bit 0 (3.1.3)
 
 // Header tag types (3.1.4 - 3.1.13).
 enum class HeaderTag : u16 {

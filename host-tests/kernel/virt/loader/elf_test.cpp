@@ -53,7 +53,11 @@ TEST(Elf, GivenBrokenIdentificationWhenParsedThenEachIsRefused) {
   const ImageBytes good = ElfBuilder(false).entry(0x100000).segment(0x100000, pattern(4)).build();
   ElfImage elf;
   ASSERT_TRUE(parse(good, elf).ok());
-  struct Case { usize at; u8 value; const char* what; };
+  struct Case {
+    usize at;
+    u8 value;
+    const char* what;
+  };
   const Case cases[] = {{0, 0x7E, "image is not an ELF file"},
                         {4, 3, "ELF class is neither 32- nor 64-bit"},
                         {5, 2, "ELF file is not little-endian"},

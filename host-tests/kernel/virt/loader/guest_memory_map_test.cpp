@@ -50,7 +50,7 @@ TEST(GuestMemoryMap, GivenRangesWhenCheckedThenOnlyThoseInsideOneAvailableRegion
   EXPECT_FALSE(map.is_usable(0x100000, 4 * MiB + 1));
   EXPECT_FALSE(map.is_usable(0x9F000, 0x101000));  // spans the hole
   EXPECT_FALSE(map.is_usable(0xB8000, 0xB9000));
-  EXPECT_FALSE(map.is_usable(0x2000, 0x1000));     // reversed
+  EXPECT_FALSE(map.is_usable(0x2000, 0x1000));  // reversed
   EXPECT_TRUE(GuestMemoryMap::touches_legacy_hole(0x9FBFF, 0x9FC01));
   EXPECT_FALSE(GuestMemoryMap::touches_legacy_hole(0x9F000, 0x9FC00));
   EXPECT_FALSE(GuestMemoryMap::touches_legacy_hole(0x100000, 0x200000));

@@ -4,12 +4,12 @@
 // reads at guest-physical addresses, and the refusal message as a string.
 #pragma once
 
-#include "kernel/virt/loader/guest_load.hpp"
-#include "kernel/virt/vm.hpp"
-
 #include <cstring>
 #include <string>
 #include <vector>
+
+#include "kernel/virt/loader/guest_load.hpp"
+#include "kernel/virt/vm.hpp"
 
 namespace nucleo::test {
 

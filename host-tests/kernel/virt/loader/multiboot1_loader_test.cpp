@@ -22,8 +22,8 @@ using loader::LoadRequest;
 using test::ElfBuilder;
 using test::ImageBytes;
 using test::LoaderVm;
-using test::Mb1Kludge;
 using test::mb1_header;
+using test::Mb1Kludge;
 using test::pattern;
 
 constexpr u32 kText = 0x100000, kData = 0x102000;
@@ -81,18 +81,22 @@ TEST(Multiboot1Loader, GivenNoModulesWhenLoadedThenTheMbiHoldsMemoryCmdlineMmapA
   ASSERT_TRUE(l.result.ok()) << l.message();
   const u64 mbi = l.result->entry.ebx;
   const LoaderVm& g = l.guest;
-  EXPECT_EQ(g.u32_at(mbi), (1u << 0) | (1u << 2) | (1u << 6) | (1u << 9));  // mem, cmdline, mmap, name; no boot device, no mods
-  EXPECT_EQ(g.u32_at(mbi + 4), 639u);                          // mem_lower KiB
-  EXPECT_EQ(g.u32_at(mbi + 8), 15u * 1024);                    // mem_upper: 16 MiB - 1 MiB
-  EXPECT_EQ(g.u32_at(mbi + 12), 0u);                           // boot_device absent
+  EXPECT_EQ(g.u32_at(mbi),
+            (1u << 0) | (1u << 2) | (1u << 6) | (1u << 9));  // mem, cmdline, mmap, name; no boot device, no mods
+  EXPECT_EQ(g.u32_at(mbi + 4), 639u);                        // mem_lower KiB
+  EXPECT_EQ(g.u32_at(mbi + 8), 15u * 1024);                  // mem_upper: 16 MiB - 1 MiB
+  EXPECT_EQ(g.u32_at(mbi + 12), 0u);                         // boot_device absent
   EXPECT_EQ(g.c_string_at(g.u32_at(mbi + 16)), "console=ttyS0");
-  EXPECT_EQ(g.u32_at(mbi + 20), 0u);                           // mods_count
+  EXPECT_EQ(g.u32_at(mbi + 20), 0u);  // mods_count
   EXPECT_EQ(g.c_string_at(g.u32_at(mbi + 64)), "nucleo");
   // Memory map: size-prefixed entries (size = 20, excluding itself).
   const u32 length = g.u32_at(mbi + 44);
   const u64 mmap = g.u32_at(mbi + 48);
   ASSERT_EQ(length, 4u * 24);
-  struct Want { u64 base, length; u32 type; };
+  struct Want {
+    u64 base, length;
+    u32 type;
+  };
   const Want want[] = {{0, 0x9FC00, 1}, {0x9FC00, 0x400, 2}, {0xA0000, 0x60000, 2}, {0x100000, 15 * MiB, 1}};
   for (u64 i = 0; i < 4; ++i) {
     const u64 e = mmap + 24 * i;
@@ -279,7 +283,8 @@ TEST(Multiboot1Loader, GivenASegmentPastTheEndOfRamWhenLoadedThenRefused) {
 TEST(Multiboot1Loader, GivenASegmentWrappingThe32BitSpaceWhenLoadedThenRefused) {
   ElfBuilder b(false);
   b.entry(0xFFFFF000).segment(0xFFFFF000, pattern(0x10), 0x2000).multiboot_header(mb1_header(0));
-  EXPECT_EQ(refuse(b.build()).message, "multiboot1: segment extends beyond 4 GiB (segment 0 [0xfffff000, 0x100001000))");
+  EXPECT_EQ(refuse(b.build()).message,
+            "multiboot1: segment extends beyond 4 GiB (segment 0 [0xfffff000, 0x100001000))");
 }
 
 TEST(Multiboot1Loader, GivenOverlappingSegmentsWhenLoadedThenRefused) {
@@ -363,8 +368,9 @@ TEST(Multiboot1Loader, GivenTooManyOrTooLargeModulesWhenLoadedThenRefused) {
             "multiboot1: more than 8 modules");
   const ImageBytes big(15 * MiB, 1);  // the kernel ends at 0x103000: 0x103000 + 15 MiB > 16 MiB
   const GuestModule one[] = {{"big", "", Bytes(big.data(), big.size())}};
-  EXPECT_EQ(refuse(kernel32().build(), 16 * MiB, Span<const GuestModule>(one, 1)).message,
-            "multiboot1: module does not fit in guest RAM below 4 GiB above the kernel (module 0 [0x103000, 0x1003000))");
+  EXPECT_EQ(
+      refuse(kernel32().build(), 16 * MiB, Span<const GuestModule>(one, 1)).message,
+      "multiboot1: module does not fit in guest RAM below 4 GiB above the kernel (module 0 [0x103000, 0x1003000))");
 }
 
 TEST(Multiboot1Loader, GivenACommandLineLargerThanTheInfoAreaWhenLoadedThenRefused) {

@@ -90,7 +90,10 @@ TEST(Multiboot2Loader, GivenAKernelWhenLoadedThenTheBootInformationParsesWithEve
   EXPECT_EQ(l.info.mem_lower_kib, 639u);
   EXPECT_EQ(l.info.mem_upper_kib, 15u * 1024);
   ASSERT_EQ(l.info.region_count, 4u);
-  struct Want { u64 base, length; u32 type; };
+  struct Want {
+    u64 base, length;
+    u32 type;
+  };
   const Want want[] = {{0, 0x9FC00, 1}, {0x9FC00, 0x400, 2}, {0xA0000, 0x60000, 2}, {0x100000, 15 * MiB, 1}};
   for (usize i = 0; i < 4; ++i) {
     EXPECT_EQ(l.info.regions[i].base, want[i].base) << i;
@@ -175,6 +178,15 @@ TEST(Multiboot2Loader, GivenAnAddressTagWithLoadAddrMinusOneWhenLoadedThenTheFil
   EXPECT_EQ(l.guest.u8_at(0x3FFFFF), test::kUntouched);
 }
 
+TEST(Multiboot2Loader, GivenLoadAddrMinusOneWithAHeaderAddrBelowItsFileOffsetWhenLoadedThenRefused) {
+  // The header sits at file offset 0x18 but claims to load at 0x10: the file would start below 0.
+  const ImageBytes header = Mb2HeaderBuilder().address(0x10, 0xFFFFFFFF, 0, 0).entry(0x10).build();
+  const Load l(test::raw_image(0x18, header, 0x100, pattern(0x40)));
+  ASSERT_FALSE(l.result.ok());
+  EXPECT_EQ(l.message(), "multiboot2: header_addr is below the header's file offset");
+  EXPECT_TRUE(l.guest.all_untouched());
+}
+
 TEST(Multiboot2Loader, GivenAnAddressTagWithoutAnEntryTagWhenLoadedThenRefused) {
   const ImageBytes header = Mb2HeaderBuilder().address(0x300000, 0x300000, 0, 0).build();
   const Load l(test::raw_image(0, header, 0x100, pattern(0x40)));
@@ -199,7 +211,8 @@ TEST(Multiboot2Loader, GivenAnAcpi2RsdpWhenLoadedThenBothRsdpTagsCarryItsBytes) 
   ASSERT_EQ(l.info.acpi_rsdp_v2.size(), 36u);
   EXPECT_EQ(ImageBytes(l.info.acpi_rsdp_v2.begin(), l.info.acpi_rsdp_v2.end()), rsdp);
   ASSERT_EQ(l.info.acpi_rsdp_v1.size(), 20u);
-  EXPECT_EQ(ImageBytes(l.info.acpi_rsdp_v1.begin(), l.info.acpi_rsdp_v1.end()), ImageBytes(rsdp.begin(), rsdp.begin() + 20));
+  EXPECT_EQ(ImageBytes(l.info.acpi_rsdp_v1.begin(), l.info.acpi_rsdp_v1.end()),
+            ImageBytes(rsdp.begin(), rsdp.begin() + 20));
 }
 
 TEST(Multiboot2Loader, GivenAnAcpi1RsdpWhenLoadedThenOnlyTheOldRsdpTagIsGiven) {
@@ -232,20 +245,21 @@ TEST(Multiboot2Loader, GivenInformationRequestsWhenLoadedThenOnlyUnprovidableReq
   const Load fb(kernel(false, Mb2HeaderBuilder().info_request({1, 8})).build());
   ASSERT_FALSE(fb.result.ok());
   EXPECT_EQ(fb.message(), "multiboot2: information request asks for a tag nucleo cannot provide (tag 0)");
-  EXPECT_EQ(fb.result.error().offset, ElfBuilder(false).entry(0).segment(kText, {}).segment(kData, {}).header_offset() + 16 + 12);
+  EXPECT_EQ(fb.result.error().offset,
+            ElfBuilder(false).entry(0).segment(kText, {}).segment(kData, {}).header_offset() + 16 + 12);
   EXPECT_TRUE(Load(kernel(false, Mb2HeaderBuilder().info_request({8, 9, 21}, true)).build()).result.ok());
   EXPECT_FALSE(Load(kernel(false, Mb2HeaderBuilder().info_request({14})).build()).result.ok());  // no RSDP given
 }
 
 TEST(Multiboot2Loader, GivenTagsNucleoCanIgnoreWhenLoadedThenAccepted) {
   Mb2HeaderBuilder h;
-  h.tag(4, 0, {2})                  // console flags: EGA text supported, console not required
-      .tag(5, 0, {1024, 768, 32})   // framebuffer preference
-      .tag(6, 0, {})                // module alignment
+  h.tag(4, 0, {2})                                    // console flags: EGA text supported, console not required
+      .tag(5, 0, {1024, 768, 32})                     // framebuffer preference
+      .tag(6, 0, {})                                  // module alignment
       .tag(10, 0, {0x100000, 0x10000000, 0x1000, 0})  // relocatable
-      .tag(7, 1, {})                // EFI boot services, optional
-      .tag(9, 1, {0x100000})        // EFI amd64 entry, optional
-      .tag(42, 1, {7});             // unknown, optional
+      .tag(7, 1, {})                                  // EFI boot services, optional
+      .tag(9, 1, {0x100000})                          // EFI amd64 entry, optional
+      .tag(42, 1, {7});                               // unknown, optional
   const Load l(kernel(false, h).build());
   ASSERT_TRUE(l.result.ok()) << l.message();
   EXPECT_EQ(l.result->entry.eip, kText + 0x8);
@@ -258,7 +272,8 @@ TEST(Multiboot2Loader, GivenRequiredTagsNucleoCannotHonourWhenLoadedThenEachIsRe
             "multiboot2: header requires a tag type nucleo does not know (tag 0)");
   EXPECT_EQ(refused(Mb2HeaderBuilder().entry(kText).tag(7, 0, {})),
             "multiboot2: header requires EFI, and the guest has none (tag 1)");
-  EXPECT_EQ(refused(Mb2HeaderBuilder().tag(8, 0, {kText})), "multiboot2: header requires EFI, and the guest has none (tag 0)");
+  EXPECT_EQ(refused(Mb2HeaderBuilder().tag(8, 0, {kText})),
+            "multiboot2: header requires EFI, and the guest has none (tag 0)");
   EXPECT_EQ(refused(Mb2HeaderBuilder().tag(4, 0, {1})),
             "multiboot2: header requires a console, and nucleo describes none (tag 0)");
   EXPECT_TRUE(Load(kernel(false, Mb2HeaderBuilder().tag(4, 1, {1})).build()).result.ok());
