@@ -108,7 +108,8 @@ void FwCfg::build_directory() {
     put_be(e, files_[i].data.size(), 4);
     put_be(e + 4, kFileFirst + i, 2);
     put_be(e + 6, 0, 2);  // reserved
-    for (usize c = 0; c < kNameField; ++c) e[8 + c] = c < files_[i].name.size() ? static_cast<u8>(files_[i].name[c]) : 0;
+    for (usize c = 0; c < kNameField; ++c)
+      e[8 + c] = c < files_[i].name.size() ? static_cast<u8>(files_[i].name[c]) : 0;
   }
   directory_size_ = 4 + file_count_ * kDirEntrySize;
 }

@@ -55,8 +55,8 @@ class FwCfg final : public IoDevice {
   static constexpr u16 kArchLocal = 0x8000;
 
   static constexpr usize kMaxExtraFiles = 7;
-  static constexpr usize kMaxFiles = kMaxExtraFiles + 1;  // + the command line file
-  static constexpr usize kNameField = 56;                 // name[56] in a directory entry
+  static constexpr usize kMaxFiles = kMaxExtraFiles + 1;   // + the command line file
+  static constexpr usize kNameField = 56;                  // name[56] in a directory entry
   static constexpr usize kMaxNameLength = kNameField - 1;  // NUL-terminated
   // Linux x86's COMMAND_LINE_SIZE is 2048 with the NUL: longer lines would
   // be cut by the guest anyway.

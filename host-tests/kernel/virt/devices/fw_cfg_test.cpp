@@ -172,7 +172,8 @@ TEST(FwCfg, GivenExtraFilesWhenTheDirectoryIsReadThenBigEndianEntriesAreSortedBy
   }
   // Entry 3 raw: size 300 = 00 00 01 2C, select 0x0023 = 00 23.
   const ByteVec raw = r.item(FwCfg::kFileDir, 4 + 4 * 64);
-  EXPECT_EQ(ByteVec(raw.begin() + 4 + 3 * 64, raw.begin() + 4 + 3 * 64 + 8), (ByteVec{0, 0, 0x01, 0x2C, 0, 0x23, 0, 0}));
+  EXPECT_EQ(ByteVec(raw.begin() + 4 + 3 * 64, raw.begin() + 4 + 3 * 64 + 8),
+            (ByteVec{0, 0, 0x01, 0x2C, 0, 0x23, 0, 0}));
 
   EXPECT_EQ(r.text(dir[0].select, 11), std::string("cores = 2\n\0", 11));
   EXPECT_EQ(r.text(dir[1].select, 15), std::string("loglevel=debug\0", 15));
@@ -206,9 +207,9 @@ TEST(FwCfg, GivenLimitInputsWhenConfiguredThenTheyAreAccepted) {
   std::vector<FwCfgFile> files = {{Str(name.data(), name.size()), Bytes(big.data(), big.size())}};
   for (const std::string& n : names) files.push_back({Str(n.data(), n.size()), Bytes(small.data(), small.size())});
   ASSERT_EQ(files.size(), FwCfg::kMaxExtraFiles);
-  ASSERT_TRUE(r.configure(1, 64 * MiB, Str(cmdline.data(), cmdline.size()),
-                          Span<const FwCfgFile>(files.data(), files.size()))
-                  .ok());
+  ASSERT_TRUE(
+      r.configure(1, 64 * MiB, Str(cmdline.data(), cmdline.size()), Span<const FwCfgFile>(files.data(), files.size()))
+          .ok());
   EXPECT_EQ(le(r.item(FwCfg::kCmdlineSize, 4)), 2048u);
   const std::vector<DirEntry> dir = directory(r);
   ASSERT_EQ(dir.size(), 8u);
