@@ -40,6 +40,52 @@ TEST(Dispatcher, GivenACpuidExitWhenDecodedThenTheUndefinedQualificationIsNotRea
   EXPECT_EQ(r.ctx.instruction_length, 2u);
 }
 
+// The kernel runs decode and apply on its final HwVmcs, not through the
+// seam: the same template on the concrete FakeVmcs must read and write the
+// same fields as through VmcsAccess.
+TEST(Dispatcher, GivenTheConcreteVmcsTypeWhenDecodedAndAppliedThenTheSameAsThroughTheSeam) {
+  ExitRig seam, concrete;
+  for (ExitRig* r : {&seam, &concrete}) {
+    r->vmcs.set(Vmcs32::exit_reason, static_cast<u32>(ExitReason::io_instruction));
+    r->vmcs.set(VmcsNat::exit_qualification, 0x3F80008);
+    r->vmcs.set(Vmcs32::exit_instruction_length, 1);
+    r->vmcs.set(Vmcs32::guest_interruptibility, 0x9);  // STI and NMI blocking
+  }
+  decode_exit(seam.ctx);
+  decode_exit(concrete.ctx, concrete.vmcs);
+  EXPECT_EQ(concrete.ctx.basic_reason, 30u);
+  EXPECT_EQ(concrete.ctx.qualification, 0x3F80008u);
+  EXPECT_EQ(concrete.ctx.instruction_length, 1u);
+  EXPECT_TRUE(apply(seam.ctx, ExitAction::advance()));
+  EXPECT_TRUE(apply(concrete.ctx, concrete.vmcs, ExitAction::advance()));
+  EXPECT_EQ(concrete.rip(), ExitRig::kRip + 1);
+  EXPECT_EQ(concrete.vmcs.read(Vmcs32::guest_interruptibility), 0x8u);
+  EXPECT_EQ(concrete.vmcs.write_order(), seam.vmcs.write_order());
+  EXPECT_FALSE(apply(concrete.ctx, concrete.vmcs, ExitAction::stop_vm(StopReason::guest_exit, 3)));
+  EXPECT_EQ(concrete.vm.exit_code, 3u);
+}
+
+// Only the exits whose handlers read the qualification pay for its VMREAD.
+TEST(Dispatcher, GivenEachRouteWhenDecodedThenTheQualificationIsReadExactlyWhenTheRouteSaysSo) {
+  for (u32 reason = 0; reason <= kExitReasonCount; ++reason) {
+    SCOPED_TRACE(reason);
+    ExitRig r;
+    r.vmcs.set(Vmcs32::exit_reason, reason);
+    r.vmcs.set(VmcsNat::exit_qualification, 0x77);
+    r.touch.touched.clear();
+    decode_exit(r.ctx);
+    const bool read = r.touch.touched.count(FakeVmcs::code(VmcsNat::exit_qualification)) != 0;
+    EXPECT_EQ(read, exit_route(reason).reads_qualification);
+    EXPECT_EQ(r.ctx.qualification, read ? 0x77u : 0u);
+  }
+  for (const ExitReason undefined : {ExitReason::cpuid, ExitReason::vmcall, ExitReason::rdmsr, ExitReason::hlt})
+    EXPECT_FALSE(exit_route(static_cast<u32>(undefined)).reads_qualification);
+  for (const ExitReason defined : {ExitReason::io_instruction, ExitReason::cr_access, ExitReason::ept_violation})
+    EXPECT_TRUE(exit_route(static_cast<u32>(defined)).reads_qualification);
+  EXPECT_EQ(exit_route(kExitReasonCount).handler, handle_unknown);
+  EXPECT_EQ(&exit_route(0x12345), &exit_route(kExitReasonCount));
+}
+
 TEST(Dispatcher, GivenAnEntryFailureExitWhenDecodedThenFlaggedWithItsBasicReason) {
   ExitRig r;
   r.vmcs.set(Vmcs32::exit_reason, 0x80000021);  // invalid guest state

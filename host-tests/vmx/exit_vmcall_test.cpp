@@ -37,6 +37,29 @@ TEST(VmcallExit, GivenVersionWhenCalledThenAbiVersionAndRipAdvancesAndTheCallIsC
   EXPECT_EQ(r.vcpu.hypercalls, 2u);
 }
 
+// The bare VERSION call (RAX = 0 whole) means the same in every mode, so
+// only the CPL is read: SS access rights, not CS.
+TEST(VmcallExit, GivenVersionWithRaxZeroWhenCalledInEitherModeThenOnlyTheCplIsReadFromTheGuestState) {
+  for (const bool long_mode : {false, true}) {
+    VmcallRig r;
+    if (long_mode) r.long64(0);
+    r.regs.rbx = 0xFFFFFFFF00000001;
+    r.touch.touched.clear();
+    ASSERT_TRUE(r.call(NUCLEO_HC_VERSION, 0xFFFFFFFF00000001));
+    EXPECT_EQ(r.regs.rax, u64{NUCLEO_HC_ABI_VERSION});
+    EXPECT_EQ(r.regs.rbx, 0xFFFFFFFF00000001u);  // not an argument of VERSION: untouched
+    EXPECT_EQ(r.touch.touched.count(FakeVmcs::code(Vmcs32::guest_ss_access)), 1u);
+    EXPECT_EQ(r.touch.touched.count(FakeVmcs::code(Vmcs32::guest_cs_access)), 0u);
+    EXPECT_EQ(r.vcpu.hypercalls, 1u);
+  }
+}
+
+TEST(VmcallExit, GivenVersionInTheLowHalfOnlyWhenCalledFromThirtyTwoBitsThenStillTheVersion) {
+  VmcallRig r;  // CS.L = 0: RAX bits 63:32 are not the guest's
+  ASSERT_TRUE(r.call(0xFFFFFFFF00000000 | NUCLEO_HC_VERSION));
+  EXPECT_EQ(r.regs.rax, u64{NUCLEO_HC_ABI_VERSION});
+}
+
 TEST(VmcallExit, GivenConsoleWriteWhenTheBufferIsInRamThenLinesPrintedAndRaxIsTheLength) {
   VmcallRig r;
   const std::string text = "hello\r\nworld\x01\tend\n";

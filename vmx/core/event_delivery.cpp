@@ -20,9 +20,8 @@ bool collect_expired_timer(ExitContext& ctx) {
   return v.pending_vector != 0;
 }
 
-void prepare_entry(ExitContext& ctx) {
+void deliver_pending(ExitContext& ctx) {
   VcpuState& v = ctx.vcpu;
-  if (v.timer_deadline == 0 && v.pending_vector == 0) return;  // the common case: nothing to do
   if (!collect_expired_timer(ctx)) return;
   const bool injecting = InterruptionInfo(ctx.vmcs.read(Vmcs32::entry_interruption_info)).valid();
   const bool open = (ctx.vmcs.read(VmcsNat::guest_rflags) & kRflagsIf) &&

@@ -11,8 +11,16 @@
 
 namespace nucleo::vmx {
 
-// Called by the vCPU loop before every VM entry.
-void prepare_entry(ExitContext& ctx);
+// Injects the pending interrupt or asks for an interrupt window; called
+// only when a timer is armed or a vector pending.
+void deliver_pending(ExitContext& ctx);
+
+// Called by the vCPU loop before every VM entry. Inline: the common case,
+// nothing armed and nothing pending, is one test and no call.
+inline void prepare_entry(ExitContext& ctx) {
+  if ((ctx.vcpu.timer_deadline | ctx.vcpu.pending_vector) != 0) [[unlikely]]
+    deliver_pending(ctx);
+}
 
 // Moves an expired timer into the pending vector; true if one is pending.
 bool collect_expired_timer(ExitContext& ctx);

@@ -8,6 +8,7 @@
 #include "kernel/virt/guest_regs.hpp"
 #include "kernel/virt/vm.hpp"
 #include "vmx/core/capabilities.hpp"
+#include "vmx/core/cpuid_view.hpp"
 #include "vmx/core/vmcs_access.hpp"
 
 namespace nucleo::vmx {
@@ -16,13 +17,16 @@ constexpr u32 kExitReasonCount = 96;  // above the highest basic reason (exit_re
 
 // Per-vCPU counters: exits and the TSC ticks spent handling them, per basic
 // exit reason (total and the fastest one: the bare path of that reason).
+// record() runs after every exit, so it has no branch: the clamp and the
+// minimum compile to conditional moves.
 struct ExitStats {
   u64 count[kExitReasonCount] = {};
   u64 tsc[kExitReasonCount] = {};
   u64 min_tsc[kExitReasonCount] = {};
   void record(u32 reason, u64 ticks) {
     const u32 r = reason < kExitReasonCount ? reason : kExitReasonCount - 1;
-    if (count[r] == 0 || ticks < min_tsc[r]) min_tsc[r] = ticks;
+    const u64 previous = min_tsc[r];
+    min_tsc[r] = (count[r] == 0 || ticks < previous) ? ticks : previous;
     ++count[r];
     tsc[r] += ticks;
   }
@@ -48,6 +52,9 @@ struct VcpuState {
   u8 pending_vector = 0;       // 0 = none
   u64 interrupts_injected = 0;
   u64 hypercalls = 0;
+  // Filled once before the vCPU first runs (build_cpuid_view); empty, every
+  // CPUID exit is computed (as in host tests that do not build it).
+  CpuidView cpuid;
 };
 
 struct ExitContext {

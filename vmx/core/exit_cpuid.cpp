@@ -19,6 +19,14 @@ constexpr u32 kLeaf1EdxHidden = (1u << 9) | (1u << 12) | (1u << 22);
 // (29), SSBD (31): their MSRs would #GP in the VM.
 constexpr u32 kLeaf7EdxHidden = (1u << 26) | (1u << 27) | (1u << 28) | (1u << 29) | (1u << 31);
 
+// Leaves whose answer depends on neither ECX nor guest state, so the view
+// may hold them (SDM Vol. 2A Table 3-8; the rest take a subleaf, like 4, 7,
+// 0xB, 0xD, 0xF, 0x10, 0x12, 0x14, 0x17, 0x18, 0x1D, 0x1F, or read a
+// changing MSR, like 9). An allowlist: a leaf a later SDM adds is computed.
+// Leaf 1's OSXSAVE bit follows the guest's CR4 and is set per exit.
+constexpr u32 kViewBasic = (1u << 0) | (1u << 1) | (1u << 2) | (1u << 3) | (1u << 5) | (1u << 6) | (1u << 0xA) |
+                           (1u << 0x15) | (1u << 0x16);
+
 u32 bits_for(u32 count) {  // x2APIC ID shift wide enough for count IDs
   u32 bits = 0;
   while ((1u << bits) < count) ++bits;
@@ -62,18 +70,58 @@ CpuidValues guest_cpuid(CpuAccess& cpu, u32 leaf, u32 subleaf, const VcpuState& 
   return r;
 }
 
-ExitAction handle_cpuid(ExitContext& ctx) {
+void build_cpuid_view(CpuidView& view, CpuAccess& cpu, const VcpuState& vcpu) {
+  view = CpuidView{};
+  // Past the host's highest leaf the CPU answers with the highest basic
+  // leaf, which may take a subleaf: only leaves up to the maximum are kept.
+  const u32 max_basic = cpu.cpuid(0, 0).eax;
+  for (u32 leaf = 0; leaf < CpuidView::kBasicLeaves && leaf <= max_basic; ++leaf) {
+    if (!((kViewBasic >> leaf) & 1)) continue;
+    view.basic[leaf] = guest_cpuid(cpu, leaf, 0, vcpu);
+    view.basic_present |= 1u << leaf;
+  }
+  const u32 max_extended = cpu.cpuid(CpuidView::kExtendedBase, 0).eax;
+  for (u32 n = 0; n < CpuidView::kExtendedLeaves && CpuidView::kExtendedBase + n <= max_extended; ++n) {
+    view.extended[n] = guest_cpuid(cpu, CpuidView::kExtendedBase + n, 0, vcpu);
+    view.extended_present |= 1u << n;
+  }
+}
+
+namespace {
+
+void set_result(GuestRegs& regs, const CpuidValues& r) {  // zero-extends, like CPUID in 64-bit mode
+  regs.rax = r.eax;
+  regs.rbx = r.ebx;
+  regs.rcx = r.ecx;
+  regs.rdx = r.edx;
+}
+
+// Every leaf the view does not hold, and leaf 1, whose ECX[27] OSXSAVE
+// reflects the guest's CR4.OSXSAVE, not the host's.
+// Same signature as handle_cpuid, so the call from there is a tail call.
+[[gnu::noinline]] ExitAction cpuid_computed(ExitContext& ctx) {
   const auto leaf = static_cast<u32>(ctx.regs.rax);
-  CpuidValues r = guest_cpuid(ctx.cpu, leaf, static_cast<u32>(ctx.regs.rcx), ctx.vcpu);
-  if (leaf == 1) {  // ECX[27] OSXSAVE reflects the guest's CR4.OSXSAVE, not the host's
+  const CpuidValues* known = ctx.vcpu.cpuid.find(leaf);
+  CpuidValues r = known ? *known : guest_cpuid(ctx.cpu, leaf, static_cast<u32>(ctx.regs.rcx), ctx.vcpu);
+  if (leaf == 1) {
     constexpr u32 kOsxsave = 1u << 27;
     const bool guest_osxsave = (ctx.vmcs.read(VmcsNat::guest_cr4) >> 18) & 1;
     r.ecx = guest_osxsave ? (r.ecx | kOsxsave) : (r.ecx & ~kOsxsave);
   }
-  ctx.regs.rax = r.eax;
-  ctx.regs.rbx = r.ebx;
-  ctx.regs.rcx = r.ecx;
-  ctx.regs.rdx = r.edx;
+  set_result(ctx.regs, r);
+  return ExitAction::advance();
+}
+
+}  // namespace
+
+// The common case, a leaf of the view, is a lookup and four stores; it makes
+// no call, so it needs no saved registers (docs/bench-exits.md).
+ExitAction handle_cpuid(ExitContext& ctx) {
+  const auto leaf = static_cast<u32>(ctx.regs.rax);
+  const CpuidValues* known = ctx.vcpu.cpuid.find(leaf);
+  if (!known || leaf == 1) [[unlikely]]
+    return cpuid_computed(ctx);
+  set_result(ctx.regs, *known);
   return ExitAction::advance();
 }
 

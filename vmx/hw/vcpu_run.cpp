@@ -8,6 +8,7 @@
 #include "kernel/virt/hw_cpu_access.hpp"
 #include "vmx/core/dispatcher.hpp"
 #include "vmx/core/event_delivery.hpp"
+#include "vmx/core/exit_cpuid.hpp"
 #include "vmx/core/exit_info.hpp"
 #include "vmx/core/exit_reason.hpp"
 #include "vmx/core/guest_state_check.hpp"
@@ -57,6 +58,10 @@ void report_entry_failure(Vcpu& v, HwVmcs& vmcs, bool instruction_failed) {
 
 // Host work that must happen outside the handler, on this CPU's own paths.
 void host_side_of(u32 reason, HwVmcs& vmcs) {
+  static_assert(static_cast<u32>(ExitReason::exception_or_nmi) == 0 &&
+                static_cast<u32>(ExitReason::external_interrupt) == 1);
+  if (reason > 1) [[likely]]
+    return;  // one test for every other exit
   if (reason == static_cast<u32>(ExitReason::external_interrupt)) {
     asm volatile("sti; nop; cli" ::: "memory");  // the host IDT takes the pending interrupt
   } else if (reason == static_cast<u32>(ExitReason::exception_or_nmi) &&
@@ -73,19 +78,23 @@ void run_vcpu(Vcpu& v) {
   Vm& vm = v.vm->vm;
   if (v.state.preemption_timer)
     (void)vmcs.write(Vmcs32::guest_preemption_timer, static_cast<u32>(v.state.preemption_timer));
+  build_cpuid_view(v.state.cpuid, cpu, v.state);
   ExitContext ctx{vm, v.regs, v.state, vmcs, cpu, capabilities()};
   while (!vm.stopped) {
     prepare_entry(ctx);
     const u64 failed = vmx_run(&v.regs, v.launched ? 1 : 0);
-    if (failed) {
+    if (failed) [[unlikely]] {
       report_entry_failure(v, vmcs, true);
       vm.stopped = true;
       vm.stop_reason = StopReason::entry_failed;
       break;
     }
+    // From here to the second RDTSC is the handler path the exit summary
+    // reports per reason; decode and apply run on HwVmcs itself, so their
+    // VMREADs/VMWRITEs are inline (vmx/core/dispatcher.hpp).
     const u64 t0 = cpu::rdtsc();
-    decode_exit(ctx);
-    if (ctx.entry_failure) {
+    decode_exit(ctx, vmcs);
+    if (ctx.entry_failure) [[unlikely]] {
       report_entry_failure(v, vmcs, false);
       vm.stopped = true;
       vm.stop_reason = StopReason::entry_failed;
@@ -94,7 +103,7 @@ void run_vcpu(Vcpu& v) {
     v.launched = true;
     host_side_of(ctx.basic_reason, vmcs);
     const ExitAction action = dispatch(ctx);
-    apply(ctx, action);
+    apply(ctx, vmcs, action);
     v.stats.record(ctx.basic_reason, cpu::rdtsc() - t0);
   }
   vm.console.flush();

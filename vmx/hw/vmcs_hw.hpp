@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // VmcsAccess bound to VMREAD/VMWRITE on the current VMCS (kernel-only).
-// Final and inline: each access is one VMREAD/VMWRITE plus its status test
-// behind the virtual call the seam needs (the exit path does a handful).
+// Final and inline: called on an HwVmcs itself (the exit path in
+// vmx/core/dispatcher.hpp is generic over the VMCS type), each access is one
+// VMREAD/VMWRITE; through the VmcsAccess seam it is one virtual call more.
 #pragma once
 
 #include "vmx/core/vmcs_access.hpp"
@@ -28,9 +29,17 @@ class HwVmcs final : public VmcsAccess {
     asm volatile("vmread %1, %0" : "+r"(value) : "r"(static_cast<u64>(encoding)) : "cc");
     return value;
   }
+  // CF or ZF set: VMfailInvalid or VMfailValid (SDM Vol. 3C 31.2). The
+  // failure is built by a pure function, so a caller that drops the Error
+  // (the exit path's RIP write) drops the status test with it.
   static Error raw_write(u32 encoding, u64 value) {
-    if (hw::vmwrite(encoding, value) == hw::VmStatus::ok) [[likely]]
+    bool failed;
+    asm volatile("vmwrite %2, %1" : "=@ccbe"(failed) : "r"(static_cast<u64>(encoding)), "r"(value));
+    if (!failed) [[likely]]
       return {};
+    return write_failed(encoding);
+  }
+  [[gnu::pure, gnu::noinline, gnu::cold]] static Error write_failed(u32 encoding) {
     return make_error(Status::unsupported, field_name(encoding), encoding);
   }
 };
