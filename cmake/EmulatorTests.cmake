@@ -163,3 +163,18 @@ nucleo_boot_test(NAME no_ept EMULATOR bochs ARGS
   --cpu-model core2_penryn_t9600 --memory 64 --expect-code 20
   --expect "vmx: this VT-x has no usable EPT")
 include(${CMAKE_SOURCE_DIR}/cmake/GuestTests.cmake)
+
+# Configured VMs (docs/config.md): a good VM among bad ones. Each bad VM is
+# named with its line, column and problem and not started; the good one
+# runs, prints through its COM1 and exits with its own code; the hypervisor
+# ends with the config-error code (23).
+nucleo_boot_test(NAME config_errors EMULATOR bochs ARGS
+  --cores 2 --memory 128 --config configs/tests/bad_vms.toml --expect-code 23 --expect-vm hello=5
+  --expect "^error: config bad_vms.toml:16:1: unknown key 'kernal' \\(a \\[\\[vm\\]\\] section has: name, cores"
+  --expect "^error: config bad_vms.toml:26:10: core 7 does not exist: the machine has 2 cores online \\(VM 'far' is not started\\)"
+  --expect "^error: vm garbage: not started: image 'not_a_kernel.bin' refused: multiboot1: no header found"
+  --expect "^vm hello: Multiboot2 image 'mb2_hello.elf' loaded at .0x100000, 0x"
+  --expect "^\\[hello\\] mb2_hello: cmdline: \"exit=5 ticks=2\""
+  --expect "^\\[hello\\] mb2_hello: tick 2/2"
+  --expect "^vm hello: the guest exited with code 5"
+  --expect "^vms: 1 started, 1 of 2 cores stay with the hypervisor")

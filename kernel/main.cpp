@@ -20,6 +20,7 @@
 #include "smp/smp.hpp"
 #include "smp/smp_selftest.hpp"
 #include "vmx/hw/test_vms.hpp"
+#include "vmx/hw/vm_launcher.hpp"
 #include "vmx/hw/vmx_root.hpp"
 
 using namespace nucleo;
@@ -118,8 +119,9 @@ bool bring_up_cores(const mb2::BootInfo& info, const Cmdline& cmdline) {
   return smp::run_selftest();
 }
 
-// VMX root on every core, then a test VM on each; ends the run.
-[[noreturn]] void run_guests(const Cmdline& cmdline) {
+// VMX root on every core, then the VMs of the configuration module, or
+// without one a test VM on each core; ends the run.
+[[noreturn]] void run_guests(const mb2::BootInfo& info, const Cmdline& cmdline) {
   Str value;
   if (cmdline.value("vmx", value) && value == "off") {
     log::info("vmx: vmx=off on the command line: not entering VMX operation");
@@ -137,6 +139,15 @@ bool bring_up_cores(const mb2::BootInfo& info, const Cmdline& cmdline) {
     case vmx::VmxRefusal::no_unrestricted_guest: finish(ExitCode::no_vmx, "no-vmx");
     case vmx::VmxRefusal::vmxon_failed:
     case vmx::VmxRefusal::caps_differ: finish(ExitCode::vmx_failed, "error");
+  }
+  const vmx::LaunchResult launched = vmx::run_configured_vms(info, cmdline);
+  if (launched.config_found) {
+    report.vms = launched.vms_started;
+    report.vms_as_expected = launched.vms_exited_0;
+    report.vm_results_json = vmx::configured_vms_json;
+    if (launched.vms_crashed) finish(ExitCode::guest_failed, "error");
+    if (launched.config_errors || launched.vms_started == 0) finish(ExitCode::config_error, "error");
+    finish(ExitCode::ok, "ok");
   }
   const vmx::TestVmsResult vms = vmx::run_test_vms(cmdline);
   report.vms = vms.vms;
@@ -179,5 +190,5 @@ extern "C" [[noreturn]] void kmain(u32 magic, u32 info_phys) {
   const bool cores_ok = bring_up_cores(info, cmdline);
   run_selftest(cmdline);
   if (!cores_ok) finish(ExitCode::selftest_failed, "error");
-  run_guests(cmdline);
+  run_guests(info, cmdline);
 }

@@ -190,7 +190,12 @@ class Parser {
     const char* const* names = vm ? kKeyNames : kChannelKeyNames;
     u32 key = 0;
     while (key < key_count && l.text.substr(key_pos, l.pos - key_pos) != Str(names[key])) ++key;
-    if (key == key_count) return fail(l, key_pos, "unknown key");
+    if (key == key_count)
+      return fail(l, key_pos,
+                  message("unknown key", "unknown key '{}' (a [[{}]] section has: {})",
+                          l.text.substr(key_pos, min<usize>(l.pos - key_pos, 32)), vm ? "vm" : "channel",
+                          vm ? "name, cores, memory, kernel, modules, cmdline, kind, on_crash, devices"
+                             : "name, vms, size"));
     if ((seen_ & (u32{1} << key)) != 0) return fail(l, key_pos, "duplicate key");
     l.skip();
     if (l.peek() != '=') return fail(l, l.pos, "expected '=' after the key");

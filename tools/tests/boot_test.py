@@ -22,7 +22,9 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)),
                                 os.pardir))
 
-from nucleolib import console  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from nucleolib import console, vm_config  # noqa: E402
 from nucleolib.emulator import exit_on_sigterm  # noqa: E402
 
 
@@ -45,6 +47,16 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, str]:
     p.add_argument("--kernel", metavar="ELF",
                    help="default: the built nucleo-kernel")
     p.add_argument("--expect-code", type=int, default=0, metavar="C")
+    p.add_argument("--config", metavar="FILE",
+                   help="VM configuration: it and its images go on the ISO "
+                   "as modules, as with `nucleo run --config`")
+    p.add_argument("--expect-vm", action="append", default=[],
+                   metavar="NAME=CODE|STOP",
+                   help="the configured VM NAME ended by its own request with "
+                   "exit code CODE, or stopped for the reason STOP (a word of "
+                   "the result line's \"stop\", e.g. 'triple fault')")
+    p.add_argument("--reject", action="append", default=[], metavar="REGEX",
+                   help="no console line may match")
     p.add_argument("--expect", action="append", default=[], metavar="REGEX",
                    help="must match some console line (repeatable)")
     p.add_argument("--expect-ram", action="store_true",
@@ -63,6 +75,22 @@ def check(args: argparse.Namespace, res: console.RunResult) -> list[str]:
     for regex in args.expect:
         if not any(re.search(regex, line) for line in res.lines):
             fails.append(f"no console line matches /{regex}/")
+    for regex in args.reject:
+        for line in res.lines:
+            if re.search(regex, line):
+                fails.append(f"console line matches /{regex}/: {line}")
+                break
+    results = res.result.get("vm_results") or {}
+    for item in args.expect_vm:
+        name, _, want = item.partition("=")
+        got = results.get(name)
+        if got is None:
+            fails.append(f"no configured VM {name!r} in the result line")
+        elif want.isdigit():
+            if got.get("stop") != "guest exit" or str(got.get("code")) != want:
+                fails.append(f"VM {name} ended with {got}, expected its own exit with code {want}")
+        elif got.get("stop") != want:
+            fails.append(f"VM {name} ended with {got}, expected stop {want!r}")
     for item in args.expect_field:
         key, _, want = item.partition("=")
         got = res.result.get(key)
@@ -81,8 +109,15 @@ def main(argv: list[str]) -> int:
     exit_on_sigterm()
     print(f"boot_test: {args.emulator}, {args.cores} core(s), "
           f"{args.memory} MiB, cmdline {cmdline!r}", flush=True)
+    modules: list[tuple[str, str]] = []
+    if args.config:
+        found = vm_config.images(Path(args.config))
+        for problem in found.problems:
+            print(f"boot_test: note: {problem}", flush=True)
+        modules = found.modules
     res = console.run_kernel(args.emulator, args.cores, args.memory,
                              args.timeout, cmdline, kernel=args.kernel,
+                             modules=modules,
                              cpu_model=args.cpu_model, machine=args.machine,
                              uefi=args.uefi, max_cores=args.max_cores,
                              echo=True,

@@ -108,7 +108,7 @@ struct LineError {
 
 const LineError kLineErrors[] = {
     {"= 1", 1, "expected a key"},
-    {"nmae = \"x\"", 1, "unknown key"},
+    {"nmae = \"x\"", 1, "unknown key 'nmae' (a [[vm]] section has: name, cores, memory, kernel, modules, cmdline, kind, on_crash, devices)"},
     {"\"name\" = \"x\"", 1, "quoted keys are not supported"},
     {"vm.name = \"x\"", 3, "dotted keys are not supported"},
     {"kind \"x\"", 6, "expected '=' after the key"},
@@ -397,7 +397,7 @@ TEST(VmConfig, GivenTwoChannelsWhenParsedThenNamesVmsAndSizesAreSet) {
 
 // One line after "[[channel]]" (line 2) and the error it must give the channel.
 const LineError kChannelLineErrors[] = {
-    {"cores = [1]", 1, "unknown key"},
+    {"cores = [1]", 1, "unknown key 'cores' (a [[channel]] section has: name, vms, size)"},
     {"name = \"\"", 8, "name is empty"},
     {"name = \"a.b\"", 8, "name may only contain A-Z a-z 0-9 _ -"},
     {"name = \"abcdefghijklmnopqrstuvwxyz123456\"", 8, "name is longer than 31 characters"},

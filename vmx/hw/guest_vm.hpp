@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: MIT
+// A configured VM on VT-x: its RAM, EPT and bitmaps (VmxVm), its virtual
+// PC, and one vCPU per core the configuration lists. Kernel-only; built by
+// vmx/hw/vm_launcher.cpp.
+#pragma once
+
+#include "kernel/boot_info/multiboot2.hpp"
+#include "kernel/config/vm_config.hpp"
+#include "kernel/virt/devices/debug_devices.hpp"
+#include "vmx/hw/vcpu.hpp"
+
+namespace nucleo::vmx {
+
+struct GuestVm;
+
+// What a core's idle loop runs: one vCPU of one VM.
+struct VcpuTask {
+  GuestVm* vm = nullptr;
+  u32 index = 0;
+};
+
+struct GuestVm {
+  VmxVm vmx;
+  char name[kMaxVmNameLength + 1] = {};
+  u32 vcpu_count = 0;
+  u32 cores[kMaxVmCores] = {};  // vCPU i runs on core cores[i]
+  Vcpu vcpus[kMaxVmCores];
+  VcpuTask tasks[kMaxVmCores];
+  GuestStart boot_start;        // vCPU 0, from the image's loader
+  ConsoleUart uart{vmx.vm.console};
+  ExitPorts exit_ports{vmx.vm};
+
+  // Allocates and builds the VM `c` describes; its images come from `info`'s
+  // modules. VPIDs first_vpid .. first_vpid + cores - 1. A failure is
+  // explained in words to `why`.
+  static Result<GuestVm*> create(const VmConfig& c, const mb2::BootInfo& info, u16 first_vpid,
+                                 ConsoleLineSink& console, Sink& why);
+
+  // An application processor: inactive until a SIPI (SDM Vol. 3A 10.4.2).
+  static GuestStart ap_start() {
+    GuestStart s;
+    s.mode = GuestStart::Mode::real;
+    s.wait_for_sipi = true;
+    return s;
+  }
+
+  // Ends the VM (the first reason wins).
+  void stop(StopReason reason);
+
+  // Makes every vCPU but `except` leave the guest and notice that the VM
+  // stopped: a SIPI for one waiting for SIPI (nothing else wakes that state,
+  // SDM Vol. 3C 25.2), a host interrupt for one that runs. Idempotent.
+  void kick_all_but(u32 except);
+};
+
+}  // namespace nucleo::vmx

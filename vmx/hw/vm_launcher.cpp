@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: MIT
+// Configured VMs: parse the file, build each valid VM, run all vCPUs on
+// their cores, collect how each VM ended. Guest SMP follows the hardware:
+// application-processor vCPUs enter VMX non-root in the wait-for-SIPI
+// activity state, and the guest's own INIT-SIPI-SIPI (through its virtual
+// local APIC) starts them.
+#include "vmx/hw/vm_launcher.hpp"
+
+#include "kernel/arch/cpu.hpp"
+#include "kernel/arch/lapic.hpp"
+#include "kernel/boot_info/modules.hpp"
+#include "kernel/config/vm_config.hpp"
+#include "kernel/console/log.hpp"
+#include "kernel/lib/json_writer.hpp"
+#include "kernel/lib/placement_new.hpp"
+#include "kernel/memory/boot_memory.hpp"
+#include "kernel/time/clock.hpp"
+#include "smp/cross_call.hpp"
+#include "smp/percpu.hpp"
+#include "smp/smp.hpp"
+#include "vmx/core/exit_reason.hpp"
+#include "vmx/hw/guest_vm.hpp"
+#include "vmx/hw/vcpu.hpp"
+#include "vmx/hw/vmx_root.hpp"
+
+namespace nucleo::vmx {
+
+namespace {
+
+class LogLineSink final : public ConsoleLineSink {
+ public:
+  void line(Str vm_name, Str text) override { log::info("[{}] {}", vm_name, text); }
+};
+constinit LogLineSink g_log_sink;
+
+constinit Config g_config;
+constinit char g_config_scratch[4096];
+constinit Str g_config_name;
+constinit GuestVm* g_vms[kMaxVms] = {};
+constinit u32 g_vm_count = 0;
+constinit u16 g_next_vpid = 0x100;  // above the test VMs' (core index + 1)
+
+void report_config_errors(const Config& c) {
+  if (!c.file_ok)
+    log::error("config {}:{}:{}: {}", g_config_name, c.file_error.line, c.file_error.column, c.file_error.what);
+  if (c.vms_dropped) log::error("config {}: {} [[vm]] sections beyond {} ignored", g_config_name, c.vms_dropped, kMaxVms);
+  for (u32 i = 0; i < c.vm_count; ++i) {
+    const VmConfig& vm = c.vms[i];
+    if (vm.valid) continue;
+    log::error("config {}:{}:{}: {} (VM '{}' is not started)", g_config_name, vm.error.line, vm.error.column,
+               vm.error.what, vm.name.empty() ? Str("?") : vm.name);
+  }
+}
+
+// The vCPU's task on its core: VMCS, then run until the VM stops, then make
+// sure the VM's other vCPUs notice.
+void run_vcpu_task(void* arg) {
+  VcpuTask& task = *static_cast<VcpuTask*>(arg);
+  GuestVm& g = *task.vm;
+  Vcpu& v = g.vcpus[task.index];
+  const Error e = setup_vcpu(v, g.vmx, task.index == 0 ? g.boot_start : GuestVm::ap_start());
+  if (!e.ok()) {
+    g.stop(StopReason::hypervisor_error);
+    g.vmx.vm.diagnose("vCPU {}: VMCS set-up failed: {} ({})", task.index, e.what, status_name(e.status));
+  } else {
+    run_vcpu(v);
+  }
+  g.kick_all_but(task.index);
+}
+
+void report_vm(const GuestVm& g) {
+  const Vm& vm = g.vmx.vm;
+  if (vm.stop_reason == StopReason::guest_exit)
+    log::info("vm {}: the guest exited with code {}", vm.name, vm.exit_code);
+  else
+    log::info("vm {}: stopped: {}: {}", vm.name, stop_reason_name(vm.stop_reason), vm.diagnosis());
+  for (u32 i = 0; i < g.vcpu_count; ++i) {
+    const ExitStats& st = g.vcpus[i].stats;
+    log::info("vm {}: vCPU {} on cpu {}: {} exits (reason, count, average and minimum TSC ticks):", vm.name, i,
+              g.cores[i], st.total());
+    for (u32 r = 0; r < kExitReasonCount; ++r)
+      if (st.count[r])
+        log::info("vm {}:   {:<30} {:>8} {:>8} {:>8}", vm.name, exit_reason_name(r), st.count[r],
+                  st.tsc[r] / st.count[r], st.min_tsc[r]);
+  }
+}
+
+u32 valid_vms(const Config& c) {
+  u32 n = 0;
+  for (u32 i = 0; i < c.vm_count; ++i) n += c.vms[i].valid ? 1 : 0;
+  return n;
+}
+
+bool all_done() {
+  for (u32 k = 0; k < g_vm_count; ++k)
+    for (u32 i = 0; i < g_vms[k]->vcpu_count; ++i)
+      if (g_vms[k]->cores[i] != this_cpu().index && !smp::work_done(g_vms[k]->cores[i])) return false;
+  return true;
+}
+
+}  // namespace
+
+LaunchResult run_configured_vms(const mb2::BootInfo& info, const Cmdline& cmdline) {
+  LaunchResult result;
+  Str wanted;
+  (void)cmdline.value("config", wanted);
+  const mb2::Module* module = mb2::find_config_module(info, wanted);
+  if (!module) {
+    if (!wanted.empty()) log::error("config: config={} names no Multiboot2 module", wanted);
+    return result;
+  }
+  result.config_found = true;
+  g_config_name = module->cmdline;
+  const Str text(phys_to_virt<const char>(module->start), module->end - module->start);
+  const u32 online = smp::cpu_count();
+  parse_config(text, Span<char>(g_config_scratch, sizeof g_config_scratch), online, g_config);
+  result.vms_in_file = g_config.vm_count;
+  report_config_errors(g_config);
+  result.config_errors = !g_config.file_ok || g_config.vms_dropped != 0;
+  for (u32 i = 0; i < g_config.vm_count; ++i) result.config_errors |= !g_config.vms[i].valid;
+  log::info("config {}: {} [[vm]] sections, {} valid", g_config_name, g_config.vm_count, valid_vms(g_config));
+
+  for (u32 i = 0; i < g_config.vm_count; ++i) {
+    const VmConfig& c = g_config.vms[i];
+    if (!c.valid) continue;
+    char why_text[200];
+    BufferSink why(why_text, sizeof why_text);
+    const Result<GuestVm*> vm = GuestVm::create(c, info, g_next_vpid, g_log_sink, why);
+    if (!vm) {
+      log::error("vm {}: not started: {}", c.name, why.view().empty() ? Str(vm.error().what) : why.view());
+      continue;
+    }
+    g_next_vpid = static_cast<u16>(g_next_vpid + c.core_count);
+    g_vms[g_vm_count++] = vm.value();
+    char cores[160];
+    BufferSink cores_text(cores, sizeof cores);
+    for (u32 k = 0; k < c.core_count; ++k) format(cores_text, k ? ",{}" : "{}", c.core_list[k]);
+    log::info("vm {}: {} vCPU(s) on cores {}, {} MiB, kernel '{}'", c.name, c.core_count, cores_text.view(),
+              c.memory_bytes / MiB, c.kernel);
+  }
+  result.vms_started = g_vm_count;
+  CpuSet kept = CpuSet::first_n(online);
+  for (u32 k = 0; k < g_vm_count; ++k)
+    for (u32 i = 0; i < g_vms[k]->vcpu_count; ++i) kept.remove(g_vms[k]->cores[i]);
+  log::info("vms: {} started, {} of {} cores stay with the hypervisor", g_vm_count, kept.count(), online);
+
+  // Every vCPU on its own core; the boot CPU's own vCPU (if any) last.
+  VcpuTask* mine = nullptr;
+  for (u32 k = 0; k < g_vm_count; ++k)
+    for (u32 i = 0; i < g_vms[k]->vcpu_count; ++i) {
+      VcpuTask& t = g_vms[k]->tasks[i];
+      if (g_vms[k]->cores[i] == this_cpu().index) mine = &t;
+      else (void)smp::start_work(g_vms[k]->cores[i], run_vcpu_task, &t);
+    }
+  if (mine) run_vcpu_task(mine);
+  // A stopped VM's vCPUs were kicked once by the vCPU that stopped it; a
+  // kick can miss a core that was between exits, so repeat until all are out.
+  while (!all_done()) {
+    for (u32 k = 0; k < g_vm_count; ++k)
+      if (g_vms[k]->vmx.vm.stopped) g_vms[k]->kick_all_but(kMaxVmCores);
+    clock::delay_us(1000);
+  }
+
+  for (u32 k = 0; k < g_vm_count; ++k) {
+    report_vm(*g_vms[k]);
+    const Vm& vm = g_vms[k]->vmx.vm;
+    if (vm.stop_reason == StopReason::guest_exit && vm.exit_code == 0) ++result.vms_exited_0;
+    if (vm.stop_reason != StopReason::guest_exit) ++result.vms_crashed;
+  }
+  log::info("vms: {} started, {} exited with code 0, {} crashed", result.vms_started, result.vms_exited_0,
+            result.vms_crashed);
+  return result;
+}
+
+void configured_vms_json(Sink& out) {
+  JsonObjectWriter vms(out);
+  for (u32 k = 0; k < g_vm_count; ++k) {
+    const GuestVm& g = *g_vms[k];
+    char buffer[2048];
+    BufferSink one(buffer, sizeof buffer);
+    JsonObjectWriter vm(one);
+    vm.field("code", g.vmx.vm.exit_code);
+    vm.field("stop", Str(stop_reason_name(g.vmx.vm.stop_reason)));
+    vm.field("vcpus", static_cast<u64>(g.vcpu_count));
+    char counts_buffer[1024];
+    BufferSink counts_text(counts_buffer, sizeof counts_buffer);
+    JsonObjectWriter counts(counts_text);
+    for (u32 r = 0; r < kExitReasonCount; ++r) {
+      u64 n = 0;
+      for (u32 i = 0; i < g.vcpu_count; ++i) n += g.vcpus[i].stats.count[r];
+      if (n) counts.field(exit_reason_name(r), n);
+    }
+    counts.close();
+    vm.raw_field("exits", counts_text.view());
+    vm.close();
+    vms.raw_field(g.vmx.vm.name, one.view());
+  }
+  vms.close();
+}
+
+}  // namespace nucleo::vmx
