@@ -2,7 +2,8 @@
 // libFuzzer target over the whole hypercall surface: a sequence of calls with
 // arbitrary registers, CPU mode, CPL and vCPU count, against fake guest RAM
 // filled from the input and a channel table shared by three VMs whose life
-// cycle the input also drives. Invariants: guest RAM is one exact-size heap
+// cycle the input also drives, and vCPUs the input starts and resets.
+// Invariants: guest RAM is one exact-size heap
 // block (ASan flags any byte past it) and every span handed out lies inside
 // it; an error has no effect; only result registers change; whatever reaches
 // the environment was checked (vectors, vCPU masks, delays, VMs).
@@ -39,10 +40,9 @@ u64 load64(const u8* p) {
 
 bool is_error(u64 rax) { return static_cast<i64>(rax) < 0; }
 
-void check_call(usize console_before, usize timers_before,
-                usize events_before, usize signals_before, u32 stats_before, const HypercallRegs& in,
-                const HypercallRegs& out, const HypercallCaller& caller, const HypercallResult& result,
-                const FakeHypercallEnv& env) {
+void check_call(usize console_before, usize timers_before, usize events_before, usize signals_before, u32 stats_before,
+                usize starts_before, const HypercallRegs& in, const HypercallRegs& out, const HypercallCaller& caller,
+                const HypercallResult& result, const FakeHypercallEnv& env) {
   const u64 mask = caller.long_mode ? ~u64{0} : 0xFFFFFFFF;
   const u64 function = in.rax & mask;
   NUCLEO_FUZZ_CHECK(env.spans_inside);
@@ -62,6 +62,10 @@ void check_call(usize console_before, usize timers_before,
     NUCLEO_FUZZ_CHECK(static_cast<i64>(out.rax) >= -6);
     NUCLEO_FUZZ_CHECK(env.console.size() == console_before && env.timers.size() == timers_before &&
                       env.events.size() == events_before && env.stats_calls == stats_before);
+    // A vCPU start the env refused (started already) is the other one.
+    if (env.starts.size() != starts_before)
+      NUCLEO_FUZZ_CHECK(function == NUCLEO_HC_VCPU_START && env.starts.size() == starts_before + 1 &&
+                        env.starts.back().refused && out.rax == static_cast<u64>(NUCLEO_HC_E_INVALID));
     // A ring whose delivery found the peer gone is the one error after an attempt.
     if (env.signals.size() != signals_before)
       NUCLEO_FUZZ_CHECK(function == NUCLEO_HC_CHANNEL_RING && out.rax == static_cast<u64>(NUCLEO_HC_E_PEER_DOWN) &&
@@ -94,6 +98,12 @@ void check_call(usize console_before, usize timers_before,
   const u64 valid = env.count >= 64 ? ~u64{0} : (u64{1} << env.count) - 1;
   for (usize i = events_before; i < env.events.size(); ++i)
     NUCLEO_FUZZ_CHECK(env.events[i].first != 0 && (env.events[i].first & ~valid) == 0 && env.events[i].second >= 32);
+  for (usize i = starts_before; i < env.starts.size(); ++i) {
+    const FakeHypercallEnv::Start& st = env.starts[i];
+    NUCLEO_FUZZ_CHECK(function == NUCLEO_HC_VCPU_START && st.vcpu != 0 && st.vcpu < env.count && st.vcpu != env.index &&
+                      st.entry < env.ram.size() && st.arg == (in.rdx & 0xFFFFFFFF));
+    NUCLEO_FUZZ_CHECK(out.rax == (st.refused ? static_cast<u64>(NUCLEO_HC_E_INVALID) : 0));
+  }
   for (usize i = signals_before; i < env.signals.size(); ++i)
     NUCLEO_FUZZ_CHECK(env.signals[i].vm < 3 && env.signals[i].vm != env.vm && env.signals[i].vector >= 32 &&
                       env.signals[i].vcpu < 64);
@@ -105,8 +115,9 @@ void check_call(usize console_before, usize timers_before,
 // guest RAM contents (repeated to fill it). A record: RAX RBX RCX RDX RSI
 // (5 x 8 bytes), flags (bit 0: 64-bit mode, bits 1-2: CPL, bit 3: reduce
 // RBX/RCX/RDX modulo a little more than RAM so edges are hit, bit 4: the
-// signal fails, bit 5/6: stop/start the peer VMs first), vCPU count - 1 (mod
-// 64), the calling VM (mod 3), a spare byte.
+// signal fails, bit 5/6: stop/start the peer VMs first, bit 7: only vCPU 0
+// runs again), vCPU count - 1 (mod 64), the calling VM (mod 3), the calling
+// vCPU (mod the count).
 extern "C" int LLVMFuzzerTestOneInput(const u8* data, usize size) {
   static Config* config = [] {
     static Config c;
@@ -142,6 +153,8 @@ extern "C" int LLVMFuzzerTestOneInput(const u8* data, usize size) {
     env.signal_ok = (flags & 16) == 0;
     env.count = static_cast<u32>(rec[41] % 64) + 1;
     env.vm = rec[42] % 3;
+    env.index = rec[43] % env.count;
+    if (flags & 128) env.started = 1;
     env.tsc += 1000;
     if (flags & 32) table->vm_stopped((env.vm + 1) % 3);
     if (flags & 64) table->vm_started((env.vm + 2) % 3);
@@ -150,9 +163,11 @@ extern "C" int LLVMFuzzerTestOneInput(const u8* data, usize size) {
     const usize console_before = env.console.size(), timers_before = env.timers.size(),
                 events_before = env.events.size(), signals_before = env.signals.size();
     const u32 stats_before = env.stats_calls;
+    const usize starts_before = env.starts.size();
     const HypercallResult result = dispatch_hypercall(regs, caller, env);
-    check_call(console_before, timers_before, events_before, signals_before, stats_before, in, regs, caller,
-               result, env);
+    check_call(console_before, timers_before, events_before, signals_before, stats_before, starts_before, in, regs,
+               caller, result, env);
+    if (env.starts.size() > 4096) env.starts.clear();
     if (env.console.size() > 1 << 20) env.console.clear();
   }
   for (u32 i = 0; i < table->count(); ++i)

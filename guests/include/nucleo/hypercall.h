@@ -11,7 +11,7 @@
  * 0x40000000 (signature "NucleoNucleo", max leaf) and 0x40000001 (EAX: ABI
  * version).
  *
- * Version 2 added functions 5-14 and errors -4..-6; functions 0-4 and errors
+ * Version 2 added functions 5-15 and errors -4..-6; functions 0-4 and errors
  * -1..-3 are unchanged from version 1. */
 #ifndef NUCLEO_HYPERCALL_H
 #define NUCLEO_HYPERCALL_H
@@ -45,13 +45,20 @@
                                          RDX peer state (NUCLEO_HC_PEER_*) */
 #define NUCLEO_HC_CHANNEL_DOORBELL 13 /* RBX handle, RCX vector 32..255 (0: off), RDX vCPU index -> 0 */
 #define NUCLEO_HC_CHANNEL_RING     14 /* RBX handle -> 0: the peer's doorbell rang (or will, once set) */
-#define NUCLEO_HC_FUNCTION_COUNT   15
+#define NUCLEO_HC_VCPU_START       15 /* RBX vCPU index (1..count-1, not yet started), RCX entry GPA
+                                         (< 4 GiB, in RAM), RDX 32-bit argument -> 0; the vCPU starts
+                                         like the boot vCPU, EAX = NUCLEO_HC_VCPU_START_MAGIC, EBX = RDX */
+#define NUCLEO_HC_FUNCTION_COUNT   16
 
 #define NUCLEO_HC_CONSOLE_MAX 4096
 #define NUCLEO_HC_TIMER_MAX_DELAY 0x10000000000
 #define NUCLEO_HC_VECTOR_MIN 32 /* vectors 0-31 are exceptions (SDM Vol. 3A 6.2) */
 #define NUCLEO_HC_VECTOR_MAX 255
 #define NUCLEO_HC_CHANNEL_NAME_MAX 31
+
+/* NUCLEO_HC_VCPU_START: EAX of a vCPU it started (a boot vCPU has the
+ * Multiboot magic instead), "NVCP" as a big-endian word. */
+#define NUCLEO_HC_VCPU_START_MAGIC 0x4e564350
 
 /* CHANNEL_INFO RDX: bit 31 set while the peer VM runs; bits 0-30 count the
  * peer's (re)starts, so a change tells that the peer was restarted. */

@@ -158,6 +158,20 @@ u64 channel_ring(HypercallEnv& env, const Args& a) {
   return error(NUCLEO_HC_E_RANGE);
 }
 
+// RDX is a 32-bit argument: its high half is reserved. vCPU 0 and vCPUs
+// the VM does not have are out of range; the caller itself is running, as is
+// any vCPU started before, which the env knows (E_INVALID).
+u64 vcpu_start(HypercallEnv& env, const Args& a) {
+  if (!reserved_zero(a, 4) || (a.a3 >> 32) != 0) return error(NUCLEO_HC_E_INVALID);
+  if (a.a1 == 0 || a.a1 >= env.vcpu_count() || a.a2 >= u64{1} << 32 || env.guest_memory(a.a2, 1).empty())
+    return error(NUCLEO_HC_E_RANGE);
+  if (a.a1 == env.vcpu_index()) return error(NUCLEO_HC_E_INVALID);
+  const i64 status = env.start_vcpu(static_cast<u32>(a.a1), a.a2, static_cast<u32>(a.a3));
+  if (status == 0) return 0;
+  // Only the ABI's error codes reach the guest, whatever the env returns.
+  return error(status < 0 && status >= NUCLEO_HC_E_PEER_DOWN ? status : NUCLEO_HC_E_INVALID);
+}
+
 HypercallResult complete() { return HypercallResult{}; }
 HypercallResult act(Action action, u64 code = 0) { return HypercallResult{action, code}; }
 
@@ -217,6 +231,9 @@ HypercallResult dispatch_hypercall(HypercallRegs& r, const HypercallCaller& call
       return complete();
     case NUCLEO_HC_CHANNEL_RING:
       r.rax = channel_ring(env, a);
+      return complete();
+    case NUCLEO_HC_VCPU_START:
+      r.rax = vcpu_start(env, a);
       return complete();
     default:
       r.rax = error(NUCLEO_HC_E_UNKNOWN);

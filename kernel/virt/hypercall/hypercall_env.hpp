@@ -73,6 +73,16 @@ class HypercallEnv {
   virtual u32 vm_index() = 0;
   virtual bool signal_vm(u32 vm, u32 vcpu, u8 vector) = 0;
 
+  // Starts the calling VM's vCPU `index` (NUCLEO_HC_VCPU_START) at `entry`
+  // in the boot vCPU's start state (32-bit flat protected mode, paging off,
+  // RFLAGS 0x2) with EAX = NUCLEO_HC_VCPU_START_MAGIC and EBX = `arg`.
+  // Checked by the dispatcher: 1 <= index < vcpu_count(), index !=
+  // vcpu_index(), entry < 4 GiB and inside the VM's RAM. Returns 0 when the
+  // vCPU will start, or NUCLEO_HC_E_INVALID, doing nothing, when it has
+  // started already (earlier VCPU_START, INIT-SIPI, or it is running). Two
+  // vCPUs racing to start the same one: exactly one gets 0.
+  virtual i64 start_vcpu(u32 index, u64 entry, u32 arg) = 0;
+
  protected:
   ~HypercallEnv() = default;
 };

@@ -48,6 +48,26 @@ class FakeHypercallEnv final : public HypercallEnv {
     return signal_ok;
   }
 
+  // Like a VM whose vCPUs in `started` run (vCPU 0 from the start): each
+  // call is recorded, a second start of the same vCPU refused; a nonzero
+  // start_status is returned instead, as an env with other failures would.
+  i64 start_vcpu(u32 vcpu, u64 entry, u32 arg) override {
+    const bool again = vcpu < 64 && (started >> vcpu & 1) != 0;
+    starts.push_back(Start{vcpu, entry, arg, again || start_status != 0});
+    if (start_status != 0) return start_status;
+    if (again) return NUCLEO_HC_E_INVALID;
+    if (vcpu < 64) started |= u64{1} << vcpu;
+    return 0;
+  }
+
+  struct Start {
+    u32 vcpu;
+    u64 entry;
+    u32 arg;
+    bool refused;
+    bool operator==(const Start&) const = default;
+  };
+
   struct Signal {
     u32 vm, vcpu;
     u8 vector;
@@ -60,11 +80,14 @@ class FakeHypercallEnv final : public HypercallEnv {
   ChannelTable* table = nullptr;
   u32 vm = 0;
   bool signal_ok = true;
+  u64 started = 1;
+  i64 start_status = 0;
 
   std::string console;
   std::vector<std::pair<u64, u8>> timers;
   std::vector<std::pair<u64, u8>> events;
   std::vector<Signal> signals;
+  std::vector<Start> starts;
   u32 stats_calls = 0;
   u64 memory_requests = 0;
   bool spans_inside = true;

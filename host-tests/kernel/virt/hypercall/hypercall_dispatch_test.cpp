@@ -33,12 +33,12 @@ struct Rig {
   void put(u64 gpa, const std::string& text) { std::memcpy(env.ram.data() + gpa, text.data(), text.size()); }
   bool nothing_done() const {
     return env.console.empty() && env.timers.empty() && env.events.empty() && env.signals.empty() &&
-           env.stats_calls == 0;
+           env.stats_calls == 0 && env.starts.empty();
   }
 };
 
 // Every function number, for the checks that apply to all of them.
-constexpr u64 kFunctions[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14};
+constexpr u64 kFunctions[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
 static_assert(sizeof kFunctions / sizeof kFunctions[0] == NUCLEO_HC_FUNCTION_COUNT);
 
 TEST(HypercallDispatch, GivenCplAboveZeroWhenAnyFunctionIsCalledThenPrivilegeErrorAndNothingHappens) {
@@ -434,6 +434,102 @@ TEST(HypercallDispatch, GivenBadDoorbellArgumentsWhenCalledThenErrorAndTheDoorbe
   EXPECT_EQ(r.table.channel(0).ends[0].doorbell, 0u);
   r.env.table = nullptr;
   EXPECT_EQ(r.call(NUCLEO_HC_CHANNEL_DOORBELL, 0, 0x40, 0), err(NUCLEO_HC_E_RANGE));
+}
+
+TEST(HypercallDispatch, GivenVcpuStartOfAnIdleVcpuWhenCalledThenTheEnvStartsItWithEntryAndArgument) {
+  Rig r;
+  r.env.count = 4;
+  EXPECT_EQ(r.call(NUCLEO_HC_VCPU_START, 2, 0x8000, 0xDEADBEEF), 0u);
+  EXPECT_EQ(r.result.action, Action::complete);
+  EXPECT_EQ(r.regs.rbx, 2u);  // arguments are not results
+  EXPECT_EQ(r.regs.rcx, 0x8000u);
+  EXPECT_EQ(r.regs.rdx, 0xDEADBEEFu);
+  const u64 last = r.env.ram.size() - 1;  // the entry needs only its first byte in RAM
+  EXPECT_EQ(r.call(NUCLEO_HC_VCPU_START, 3, last, 0), 0u);
+  ASSERT_EQ(r.env.starts.size(), 2u);
+  EXPECT_EQ(r.env.starts[0], (FakeHypercallEnv::Start{2, 0x8000, 0xDEADBEEF, false}));
+  EXPECT_EQ(r.env.starts[1], (FakeHypercallEnv::Start{3, last, 0, false}));
+}
+
+TEST(HypercallDispatch, GivenVcpuStartFromAnApWhenItStartsAnotherThenAccepted) {
+  Rig r;
+  r.env.count = 3;
+  r.env.index = 1;
+  r.env.started = 0b011;
+  EXPECT_EQ(r.call(NUCLEO_HC_VCPU_START, 2, 0x100, 7), 0u);
+  ASSERT_EQ(r.env.starts.size(), 1u);
+  EXPECT_EQ(r.env.starts[0], (FakeHypercallEnv::Start{2, 0x100, 7, false}));
+}
+
+TEST(HypercallDispatch, GivenVcpuStartOutsideLongModeWhenHighHalvesAreSetThenOnlyTheLowHalvesCount) {
+  Rig r;
+  r.caller.long_mode = false;
+  r.env.count = 2;
+  EXPECT_EQ(r.call(NUCLEO_HC_VCPU_START, u64{1} << 32 | 1, u64{0xFF} << 32 | 0x2000, u64{3} << 32 | 0x55,
+                   u64{1} << 40),
+            0u);
+  ASSERT_EQ(r.env.starts.size(), 1u);
+  EXPECT_EQ(r.env.starts[0], (FakeHypercallEnv::Start{1, 0x2000, 0x55, false}));
+  EXPECT_EQ(r.regs.rcx, u64{0xFF} << 32 | 0x2000);
+}
+
+TEST(HypercallDispatch, GivenVcpuStartWithBadArgumentsWhenCalledThenTheirErrorsAndNothingStarted) {
+  struct Case {
+    u64 vcpu, entry, arg, rsi, error;
+  };
+  constexpr u64 kRam = 64 * 1024;  // the fake's default
+  const Case cases[] = {
+      {0, 0x8000, 0, 0, err(NUCLEO_HC_E_RANGE)},  // the boot vCPU
+      {4, 0x8000, 0, 0, err(NUCLEO_HC_E_RANGE)},  // vCPU 4 of 4
+      {~u64{0}, 0x8000, 0, 0, err(NUCLEO_HC_E_RANGE)},
+      {u64{1} << 32 | 1, 0x8000, 0, 0, err(NUCLEO_HC_E_RANGE)},  // 64-bit mode: all of RBX counts
+      {1, kRam, 0, 0, err(NUCLEO_HC_E_RANGE)},                   // just past RAM
+      {1, u64{1} << 32, 0, 0, err(NUCLEO_HC_E_RANGE)},
+      {1, ~u64{0}, 0, 0, err(NUCLEO_HC_E_RANGE)},
+      {1, 0x8000, u64{1} << 32, 0, err(NUCLEO_HC_E_INVALID)},  // RDX is 32 bits
+      {1, 0x8000, 0, 1, err(NUCLEO_HC_E_INVALID)},             // RSI reserved
+      {0, kRam, 0, 1, err(NUCLEO_HC_E_INVALID)},               // reserved is checked first
+      {2, 0x8000, 0, 0, err(NUCLEO_HC_E_INVALID)},             // the caller itself
+      {2, kRam, 0, 0, err(NUCLEO_HC_E_RANGE)},                 // ranges before the caller check
+  };
+  for (const Case& c : cases) {
+    Rig r;
+    r.env.count = 4;
+    r.env.index = 2;
+    r.env.started = 0b101;
+    EXPECT_EQ(r.call(NUCLEO_HC_VCPU_START, c.vcpu, c.entry, c.arg, c.rsi), c.error)
+        << c.vcpu << " " << c.entry << " " << c.arg << " " << c.rsi;
+    EXPECT_EQ(r.result.action, Action::complete);
+    EXPECT_TRUE(r.nothing_done());
+  }
+}
+
+TEST(HypercallDispatch, GivenVcpuStartedAlreadyWhenStartedAgainThenInvalidAndTheFirstStartStands) {
+  Rig r;
+  r.env.count = 4;
+  r.env.started = 0b1001;  // vCPU 3 came up through INIT-SIPI
+  EXPECT_EQ(r.call(NUCLEO_HC_VCPU_START, 1, 0x8000, 1), 0u);
+  EXPECT_EQ(r.call(NUCLEO_HC_VCPU_START, 1, 0x9000, 2), err(NUCLEO_HC_E_INVALID));
+  EXPECT_EQ(r.call(NUCLEO_HC_VCPU_START, 3, 0x8000, 3), err(NUCLEO_HC_E_INVALID));
+  EXPECT_EQ(r.env.started, 0b1011u);
+  ASSERT_EQ(r.env.starts.size(), 3u);
+  EXPECT_FALSE(r.env.starts[0].refused);
+  EXPECT_TRUE(r.env.starts[1].refused);
+  EXPECT_TRUE(r.env.starts[2].refused);
+}
+
+TEST(HypercallDispatch, GivenAnEnvThatReturnsANonAbiCodeWhenAVcpuStartFailsThenTheGuestSeesInvalid) {
+  const std::pair<i64, u64> cases[] = {{1, err(NUCLEO_HC_E_INVALID)},
+                                       {-100, err(NUCLEO_HC_E_INVALID)},
+                                       {NUCLEO_HC_E_PEER_DOWN, err(NUCLEO_HC_E_PEER_DOWN)},
+                                       {NUCLEO_HC_E_RANGE, err(NUCLEO_HC_E_RANGE)}};
+  for (const auto& [status, expected] : cases) {
+    Rig r;
+    r.env.count = 2;
+    r.env.start_status = status;
+    EXPECT_EQ(r.call(NUCLEO_HC_VCPU_START, 1, 0x100), expected) << status;
+    EXPECT_EQ(r.env.starts.size(), 1u);
+  }
 }
 
 }  // namespace
