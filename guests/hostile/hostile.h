@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT */
+/* hostile: shared declarations. A Multiboot2 ELF32 guest in 32-bit
+ * protected mode, paging off (except for one PAE mapping in stage 0), so a
+ * physical address below 4 GiB is a pointer. docs/guests.md describes the
+ * stages and what each attempt expects. */
+#ifndef HOSTILE_HOSTILE_H
+#define HOSTILE_HOSTILE_H
+
+typedef unsigned char u8;
+typedef unsigned short u16;
+typedef unsigned int u32;
+typedef int i32;
+typedef unsigned long long u64;
+typedef int bool;
+enum { false = 0, true = 1 };
+
+/* Exit codes through port 0xf4. */
+enum {
+  EXIT_DONE = 0,               /* stage 3: every stage ran */
+  EXIT_BAD_BOOT = 112,         /* no Multiboot2 magic or a malformed information structure */
+  EXIT_UNEXPECTED_FAULT = 113, /* an exception outside an attempt */
+  EXIT_BAD_STAGE = 114,        /* nucleo.boot=N names no stage */
+};
+
+static inline void outb(u16 port, u8 v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
+static inline u8 inb(u16 port) {
+  u8 v;
+  __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+  return v;
+}
+static inline u64 rdtsc(void) {
+  u32 lo, hi;
+  __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+  return (u64)hi << 32 | lo;
+}
+static inline void cpuid(u32 leaf, u32 r[4]) {
+  __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(0));
+}
+/* MMIO through a register operand (MOV m32, r32 = 89 /r; MOV r32, m32 = 8B
+ * /r): the forms nucleo's APIC-access decoder emulates. A plain C store to a
+ * constant address may become the moffs form (A1/A3) instead. */
+static inline void mmio_write32(u32 addr, u32 v) {
+  __asm__ volatile("movl %1, (%0)" ::"r"(addr), "r"(v) : "memory");
+}
+static inline u32 mmio_read32(u32 addr) {
+  u32 v;
+  __asm__ volatile("movl (%1), %0" : "=r"(v) : "r"(addr) : "memory");
+  return v;
+}
+
+/* console.c: COM1 lines "hostile: " + fmt (%s, %u, %x of u32, %d of i32,
+ * %X of u64 in hex) + newline; the exit through port 0xf4. */
+void say(const char* fmt, ...);
+__attribute__((noreturn)) void guest_exit(u32 code);
+
+/* probe.S: run fn(arg) with the IDT armed. Returns 0 when fn returned, or
+ * PROBE_FAULT | vector when an exception ended it (the error code in
+ * probe_error, the faulting EIP in probe_eip). run_user(fn-in-asm) enters
+ * CPL 3 for user_vmcall. */
+enum { PROBE_FAULT = 0x100 };
+u32 probe(void (*fn)(void* arg), void* arg);
+extern volatile u32 probe_error, probe_eip;
+extern volatile u32 nmi_count, irq_count, irq_last_vector;
+void idt_install(void);
+void idt_load_empty(void);
+
+/* The 32-bit hypercall registers (only the low halves are read outside
+ * 64-bit mode, docs/hypercalls.md). */
+struct hc_regs {
+  u32 a, b, c, d, s;
+};
+/* VMCALL at CPL 0 inside a probe; returns the probe's result. */
+u32 hypercall(struct hc_regs* r);
+/* VMCALL at CPL 3 (a flat ring-3 code segment) inside a probe. */
+u32 hypercall_user(struct hc_regs* r);
+
+/* Reporting: one line per attempt, counted. */
+struct tally {
+  u32 attempts, contained;
+};
+extern struct tally tally;
+extern bool under_nucleo; /* CPUID 0x40000000 says NucleoNucleo */
+/* "#GP(0)", "#UD", ... for a probe result; "returned" for 0. */
+const char* fault_name(u32 probe_result);
+/* Counts one attempt under nucleo (`ok`: contained as expected) and says
+ * "contained" or "UNEXPECTED"; without nucleo (bare QEMU, which is lenient
+ * with MSRs) nothing is judged. */
+const char* verdict(bool ok);
+
+/* mbi.c: the command line and the end of RAM from the Multiboot2 info. */
+struct boot_info {
+  const char* cmdline; /* "" when there is no tag */
+  u32 ram_end;         /* end of the highest available region below 4 GiB */
+};
+bool read_boot_info(u32 magic, u32 addr, struct boot_info* out);
+
+/* The attempts, one file each. */
+void attack_hypercalls(u32 ram_end);
+void attack_ipis(void);
+void attack_msrs(void);
+void attack_vmx(void);
+void attack_spin(u32 millions);
+void attack_far_write(void);          /* stage 0's end: GPA 4 GiB + 1 MiB */
+void attack_above_ram(u32 ram_end);   /* stage 1 */
+void attack_triple_fault(void);       /* stage 2 */
+
+#endif
