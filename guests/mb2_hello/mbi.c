@@ -35,7 +35,9 @@ static void show_rsdp(const struct tag* t) {
     say("acpi: FAIL the RSDP in tag %u is not a valid RSDP", t->type);
     return;
   }
-  bool ext_ok = r[15] < 2 || (len >= 36 && sum(r, 36) == 0);
+  /* Tag 14 holds the ACPI 1.0 part (20 bytes) even of a revision 2 RSDP
+   * (GRUB on UEFI does that): only tag 15 carries the extended part. */
+  bool ext_ok = r[15] < 2 || t->type == 14 || (len >= 36 && sum(r, 36) == 0);
   char oem[7];
   for (u32 i = 0; i < 6; ++i) oem[i] = (char)r[9 + i];
   oem[6] = 0;

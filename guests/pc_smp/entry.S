@@ -26,8 +26,8 @@ _start:
         rep stosb
         lgdt    gdt_ptr
         ljmp    $0x08, $1f
-1:      call    load_data_segments
-        movl    $bsp_stack_top, %esp
+1:      movl    $bsp_stack_top, %esp    /* Multiboot leaves ESP undefined: a stack first */
+        call    load_data_segments
         pushl   %ebp                    /* pc_smp_main(magic, info) */
         pushl   %esi
         call    pc_smp_main

@@ -4,6 +4,7 @@
 #include "kernel/boot_info/modules.hpp"
 #include "kernel/console/log.hpp"
 #include "kernel/memory/direct_map.hpp"
+#include "kernel/virt/loader/guest_memory_map.hpp"
 #include "kernel/virt/loader/multiboot1_loader.hpp"
 #include "kernel/virt/loader/multiboot2_loader.hpp"
 
@@ -59,7 +60,10 @@ Error load_guest_image(GuestVm& g, const VmConfig& c, const mb2::BootInfo& info,
   const loader::BootEntry& entry = loaded.value().entry;
   g.boot_start.mode = GuestStart::Mode::protected32;
   g.boot_start.rip = entry.eip;
-  g.boot_start.rsp = 0;
+  // Both Multiboot specifications leave ESP undefined; GRUB and QEMU enter
+  // with a usable stack, and kernels that call before setting their own
+  // exist: give them the top of the low RAM below the boot information.
+  g.boot_start.rsp = loader::kBootInfoBase;
   g.vcpus[0].regs.rax = entry.eax;
   g.vcpus[0].regs.rbx = entry.ebx;
   log::info("vm {}: {} image '{}' loaded at [{:#x}, {:#x}), entry {:#x}, boot information at {:#x}", c.name,

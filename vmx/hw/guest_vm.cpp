@@ -5,6 +5,7 @@
 #include "kernel/boot_info/modules.hpp"
 #include "kernel/lib/placement_new.hpp"
 #include "kernel/memory/boot_memory.hpp"
+#include "kernel/time/wall_clock.hpp"
 #include "smp/cross_call.hpp"
 #include "smp/smp.hpp"
 #include "vmx/hw/guest_image.hpp"
@@ -16,7 +17,13 @@ Result<GuestVm*> GuestVm::create(const VmConfig& c, const mb2::BootInfo& info, u
   const u64 pages = align_up(sizeof(GuestVm), kPageSize) / kPageSize;
   const Result<u64> mem = frame_allocator().alloc_contiguous(pages);
   if (!mem) return make_error(Status::out_of_memory, "no host memory for the VM's structures");
-  GuestVm* g = new (phys_to_virt<void>(mem.value())) GuestVm();
+  const clock::WallClock wall = clock::read_wall_clock();
+  CmosRtc::Config rtc;
+  rtc.unix_seconds = wall.unix_seconds;
+  rtc.at_tsc = wall.at_tsc;
+  rtc.ram_below_4g = min<u64>(c.memory_bytes, 0xE0000000);  // the PCI hole starts at 3.5 GiB
+  rtc.ram_above_4g = c.memory_bytes - rtc.ram_below_4g;
+  GuestVm* g = new (phys_to_virt<void>(mem.value())) GuestVm(rtc);
   BufferSink name(g->name, sizeof g->name - 1);
   format(name, "{}", c.name);
   g->vmx.vm.console.sink = &console;
@@ -33,12 +40,16 @@ Result<GuestVm*> GuestVm::create(const VmConfig& c, const mb2::BootInfo& info, u
     g->cores[i] = c.core_list[i];
     g->tasks[i] = VcpuTask{g, i};
   }
-  if (c.has(Device::uart)) (void)g->vmx.vm.io.attach(ConsoleUart::kBase, ConsoleUart::kBase + 7, g->uart);
-  if (c.has(Device::debug_exit)) {
-    (void)g->vmx.vm.io.attach(ExitPorts::kDebugExit, ExitPorts::kDebugExit, g->exit_ports);
-    (void)g->vmx.vm.io.attach(ExitPorts::kBochsShutdown, ExitPorts::kBochsShutdown, g->exit_ports);
+  PcPlatformSetup setup;
+  setup.devices = c.devices;
+  setup.vcpu_count = c.core_count;
+  setup.cmdline = c.cmdline;
+  const Result<u64> rsdp = g->platform.attach(setup);
+  if (!rsdp) {
+    format(why, "its virtual PC cannot be built: {}", rsdp.error().what);
+    return rsdp.error();
   }
-  NUCLEO_TRY(load_guest_image(*g, c, info, 0, why));
+  NUCLEO_TRY(load_guest_image(*g, c, info, rsdp.value(), why));
   return g;
 }
 

@@ -6,7 +6,8 @@
 
 #include "kernel/boot_info/multiboot2.hpp"
 #include "kernel/config/vm_config.hpp"
-#include "kernel/virt/devices/debug_devices.hpp"
+#include "kernel/virt/hw_guest_clock.hpp"
+#include "kernel/virt/pc_platform.hpp"
 #include "vmx/hw/vcpu.hpp"
 
 namespace nucleo::vmx {
@@ -27,8 +28,10 @@ struct GuestVm {
   Vcpu vcpus[kMaxVmCores];
   VcpuTask tasks[kMaxVmCores];
   GuestStart boot_start;        // vCPU 0, from the image's loader
-  ConsoleUart uart{vmx.vm.console};
-  ExitPorts exit_ports{vmx.vm};
+  HwGuestClock clock;
+  PcPlatform platform;
+
+  explicit GuestVm(const CmosRtc::Config& rtc) : platform(vmx.vm, clock, rtc) {}
 
   // Allocates and builds the VM `c` describes; its images come from `info`'s
   // modules. VPIDs first_vpid .. first_vpid + cores - 1. A failure is
