@@ -178,3 +178,34 @@ nucleo_boot_test(NAME config_errors EMULATOR bochs ARGS
   --expect "^\\[hello\\] mb2_hello: tick 2/2"
   --expect "^vm hello: the guest exited with code 5"
   --expect "^vms: 1 started, 1 of 2 cores stay with the hypervisor")
+
+# Unmodified guests on the virtual PC (docs/config.md, configs/demo.toml):
+# 4 cores; guests/pc_smp on 2 vCPUs (cores 1-2) reads ACPI, fw_cfg, PIT,
+# RTC, programs the 8259s and its local APIC (timer in one-shot, periodic
+# and TSC-deadline modes), starts its AP with INIT-SIPI-SIPI and exchanges
+# IPIs and an NMI; beside it guests/mb2_hello (Multiboot2) on core 3.
+nucleo_boot_test(NAME vms_pc_smp_and_mb2 EMULATOR bochs TIMEOUT 600 ARGS
+  --cores 4 --memory 256 --config configs/demo.toml --expect-code 0 --expect-vm pc=0 --expect-vm hello=0
+  --expect "^vm pc: Multiboot1 image 'pc_smp.elf' loaded"
+  --expect "^vm hello: Multiboot2 image 'mb2_hello.elf' loaded"
+  --expect "^\\[pc\\] pc_smp: multiboot: ok magic 0x2badb002, loader \"nucleo\""
+  --expect "^\\[pc\\] pc_smp: fw_cfg: ok signature QEMU, id 0x1, 2 CPUs, 32 MiB RAM"
+  --expect "^\\[pc\\] pc_smp: acpi: ok RSDP revision 2 at 0xe0000 \\(OEM NUCLEO\\)"
+  --expect "^\\[pc\\] pc_smp: madt: ok 2 enabled CPUs of 2 listed \\(fw_cfg: 2\\), APIC IDs 0 1"
+  --expect "^\\[pc\\] pc_smp: pit: ok TSC 5[0-9]\\.[0-9]+ MHz"
+  --expect "^\\[pc\\] pc_smp: rtc: ok 20[0-9][0-9]-"
+  --expect "^\\[pc\\] pc_smp: pic: ok 8259 pair at vectors 0x20/0x28"
+  --expect "^\\[pc\\] pc_smp: lapic: ok xAPIC at 0xfee00000, APIC ID 0 \\(BSP\\)"
+  --expect "^\\[pc\\] pc_smp: timer-oneshot: ok"
+  --expect "^\\[pc\\] pc_smp: timer-periodic: ok"
+  --expect "^\\[pc\\] pc_smp: timer-deadline: ok"
+  --expect "^\\[pc\\] pc_smp: ap: APIC ID 1 online as cpu 1"
+  --expect "^\\[pc\\] pc_smp: smp: ok 1/1 APs online \\(INIT, 10 ms, SIPI"
+  --expect "^\\[pc\\] pc_smp: ipi: ok 8 ping-pong rounds"
+  --expect "^\\[pc\\] pc_smp: nmi: ok an NMI IPI to each of 1 APs ran its NMI handler"
+  --expect "^\\[pc\\] pc_smp: all checks passed"
+  --expect "^\\[hello\\] mb2_hello: acpi: RSDP revision 2 \\(tag 15\\), OEM \"NUCLEO\", checksum ok"
+  --expect "^\\[hello\\] mb2_hello: tick 5/5"
+  --expect "^vm pc:   start-up IPI \\(SIPI\\) +1 "
+  --expect "^vm pc:   APIC write +[1-9]"
+  --reject "FAIL")

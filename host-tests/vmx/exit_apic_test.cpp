@@ -13,7 +13,7 @@
 namespace nucleo::vmx::exit_test {
 namespace {
 
-using namespace nucleo::lapic;
+using namespace nucleo::vlapic;
 
 class Clock final : public GuestClock {
  public:

@@ -24,6 +24,12 @@ class CpuAccess {
   // Lets the host's own interrupts in during a long wait in a handler (a
   // vCPU waiting for its timer must not block cross-calls to its core).
   virtual void relax() {}
+  // Sleeps until a host interrupt arrives (an IPI kick, or a host timer set
+  // for tsc_deadline when it is not 0); may return early.
+  virtual void idle(u64 tsc_deadline) {
+    (void)tsc_deadline;
+    relax();
+  }
 
  protected:
   ~CpuAccess() = default;

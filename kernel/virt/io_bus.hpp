@@ -36,6 +36,8 @@ class IoBus {
     IoDevice* device;
   };
   IoDevice* find(u16 port) const;
+  class Guard;
+  u32 lock_ = 0;
   Range ranges_[kMaxRanges] = {};
   usize count_ = 0;
   u64 unclaimed_ = 0;

@@ -48,6 +48,7 @@ constexpr u32 kUseTscOffsetting = 1u << 3;
 constexpr u32 kHltExiting = 1u << 7;
 constexpr u32 kCr8LoadExiting = 1u << 19;
 constexpr u32 kCr8StoreExiting = 1u << 20;
+constexpr u32 kUseTprShadow = 1u << 21;
 constexpr u32 kNmiWindowExiting = 1u << 22;
 constexpr u32 kUseIoBitmaps = 1u << 25;
 constexpr u32 kUseMsrBitmaps = 1u << 28;

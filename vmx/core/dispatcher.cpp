@@ -41,6 +41,9 @@ constexpr ExitRouteTable make_routes() {
   set(ExitReason::ept_misconfiguration, handle_ept_misconfiguration);
   set(ExitReason::preemption_timer, handle_preemption_timer, kQualificationUnused);
   set(ExitReason::xsetbv, handle_xsetbv, kQualificationUnused);
+  set(ExitReason::apic_access, handle_apic_access_exit);
+  set(ExitReason::virtualized_eoi, handle_virtualized_eoi_exit);
+  set(ExitReason::apic_write, handle_apic_write_exit);
   return t;
 }
 

@@ -82,6 +82,11 @@ inline bool apply(ExitContext& ctx, const ExitAction& action) { return apply(ctx
 [[nodiscard]] ExitAction handle_hlt(ExitContext& ctx);
 [[nodiscard]] ExitAction handle_vmcall(ExitContext& ctx);
 [[nodiscard]] ExitAction handle_xsetbv(ExitContext& ctx);
+// APIC virtualization (vmx/core/exit_apic.hpp) on the vCPU's own local
+// APIC; a VM without one never enables it, so these exits are unknown there.
+[[nodiscard]] ExitAction handle_apic_access_exit(ExitContext& ctx);
+[[nodiscard]] ExitAction handle_virtualized_eoi_exit(ExitContext& ctx);
+[[nodiscard]] ExitAction handle_apic_write_exit(ExitContext& ctx);
 [[nodiscard]] ExitAction handle_cache_flush(ExitContext& ctx);
 [[nodiscard]] ExitAction handle_vmx_instruction(ExitContext& ctx);
 [[nodiscard]] ExitAction handle_exception_or_nmi(ExitContext& ctx);

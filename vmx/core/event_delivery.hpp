@@ -18,9 +18,25 @@ void deliver_pending(ExitContext& ctx);
 // Called by the vCPU loop before every VM entry. Inline: the common case,
 // nothing armed and nothing pending, is one test and no call.
 inline void prepare_entry(ExitContext& ctx) {
-  if ((ctx.vcpu.timer_deadline | ctx.vcpu.pending_vector) != 0) [[unlikely]]
+  if ((ctx.vcpu.timer_deadline | ctx.vcpu.pending_vector | static_cast<u64>(ctx.vcpu.has_lapic)) != 0) [[unlikely]]
     deliver_pending(ctx);
 }
+
+// With a virtual PC: fires the local APIC's and the devices' expired timers,
+// takes a pending NMI, moves the 8259's interrupt (vCPU 0, virtual wire) and
+// the local APIC's into the entry, and sets the VMX-preemption timer to the
+// next deadline so the vCPU leaves the guest when a timer is due. Returns
+// the next deadline (guest TSC, 0: none).
+u64 prepare_virtual_pc(ExitContext& ctx);
+
+// INIT (SDM Vol. 3A 10.4.2): the vCPU's local APIC resets, pending events
+// are dropped, and the vCPU waits for a SIPI (activity state 3).
+void enter_wait_for_sipi(ExitContext& ctx);
+
+// The vCPU has something the guest would wake up for: an interrupt the
+// local APIC would deliver, a pending vector or NMI (after firing expired
+// timers).
+bool has_wake_event(ExitContext& ctx);
 
 // Moves an expired timer into the pending vector; true if one is pending.
 bool collect_expired_timer(ExitContext& ctx);

@@ -7,6 +7,7 @@
 #include "kernel/arch/x86_bits.hpp"
 #include "kernel/virt/guest_paging.hpp"
 #include "kernel/virt/lapic/mmio_mov.hpp"
+#include "vmx/core/dispatcher.hpp"
 #include "vmx/core/exit_helpers.hpp"
 
 namespace nucleo::vmx {
@@ -151,6 +152,16 @@ bool collect_lapic_interrupt(ExitContext& ctx, VirtualLapic& lapic) {
     }
   }
   return v.pending_vector != 0;
+}
+
+ExitAction handle_apic_access_exit(ExitContext& ctx) {
+  return ctx.lapic ? handle_apic_access(ctx, *ctx.lapic) : handle_unknown(ctx);
+}
+ExitAction handle_virtualized_eoi_exit(ExitContext& ctx) {
+  return ctx.lapic ? handle_virtualized_eoi(ctx, *ctx.lapic) : handle_unknown(ctx);
+}
+ExitAction handle_apic_write_exit(ExitContext& ctx) {
+  return ctx.lapic ? handle_apic_write(ctx, *ctx.lapic) : handle_unknown(ctx);
 }
 
 }  // namespace nucleo::vmx

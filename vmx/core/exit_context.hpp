@@ -5,6 +5,8 @@
 #pragma once
 
 #include "kernel/virt/cpu_access.hpp"
+#include "kernel/virt/lapic/virtual_lapic.hpp"
+#include "kernel/virt/pc_platform.hpp"
 #include "kernel/virt/guest_regs.hpp"
 #include "kernel/virt/vm.hpp"
 #include "vmx/core/capabilities.hpp"
@@ -52,6 +54,14 @@ struct VcpuState {
   u8 pending_vector = 0;       // 0 = none
   u64 interrupts_injected = 0;
   u64 hypercalls = 0;
+  // A virtual local APIC (ExitContext::lapic) is what the guest sees: CPUID
+  // reports APIC, x2APIC and TSC-deadline. apicv: the processor virtualizes
+  // it (virtual-APIC page, APIC-register virtualization, virtual-interrupt
+  // delivery, SDM Vol. 3C chapter 30); otherwise every access is emulated.
+  bool has_lapic = false;
+  bool apicv = false;
+  bool nmi_pending = false;  // a virtual NMI waits for the guest to accept it
+  u64 nmis_injected = 0;
   // Filled once before the vCPU first runs (build_cpuid_view); empty, every
   // CPUID exit is computed (as in host tests that do not build it).
   CpuidView cpuid;
@@ -64,6 +74,10 @@ struct ExitContext {
   VmcsAccess& vmcs;
   CpuAccess& cpu;
   const VmxCapabilities& caps;
+  // The vCPU's virtual local APIC and the VM's virtual PC; nullptr for VMs
+  // without them (the test VMs).
+  VirtualLapic* lapic = nullptr;
+  PcPlatform* platform = nullptr;
   // Decoded once by the dispatcher (SDM Vol. 3C 28.2.1).
   u32 basic_reason = 0;
   u64 qualification = 0;

@@ -10,11 +10,15 @@ namespace nucleo::vmx {
 namespace {
 
 // Leaf 1 ECX: MONITOR (3), VMX (5), SMX (6), x2APIC (21), TSC-deadline (24)
-// hidden: the VM has no MONITOR/MWAIT, no VMX, no local APIC yet.
-constexpr u32 kLeaf1EcxHidden = (1u << 3) | (1u << 5) | (1u << 6) | (1u << 21) | (1u << 24);
+// hidden: the VM has no MONITOR/MWAIT, no VMX; the APIC bits come back
+// when the VM has a virtual local APIC.
+constexpr u32 kLeaf1EcxX2apic = 1u << 21;
+constexpr u32 kLeaf1EcxTscDeadline = 1u << 24;
+constexpr u32 kLeaf1EcxHidden = (1u << 3) | (1u << 5) | (1u << 6) | kLeaf1EcxX2apic | kLeaf1EcxTscDeadline;
 constexpr u32 kLeaf1EcxHypervisor = 1u << 31;
 // Leaf 1 EDX: APIC (9), MTRR (12), ACPI thermal (22) hidden: not emulated.
-constexpr u32 kLeaf1EdxHidden = (1u << 9) | (1u << 12) | (1u << 22);
+constexpr u32 kLeaf1EdxApic = 1u << 9;
+constexpr u32 kLeaf1EdxHidden = kLeaf1EdxApic | (1u << 12) | (1u << 22);
 // Leaf 7 EDX: IBRS/IBPB (26), STIBP (27), L1D_FLUSH (28), ARCH_CAPABILITIES
 // (29), SSBD (31): their MSRs would #GP in the VM.
 constexpr u32 kLeaf7EdxHidden = (1u << 26) | (1u << 27) | (1u << 28) | (1u << 29) | (1u << 31);
@@ -46,6 +50,10 @@ CpuidValues guest_cpuid(CpuAccess& cpu, u32 leaf, u32 subleaf, const VcpuState& 
     case 1:
       r.ecx = (r.ecx & ~kLeaf1EcxHidden) | kLeaf1EcxHypervisor;
       r.edx &= ~kLeaf1EdxHidden;
+      if (vcpu.has_lapic) {  // kernel/virt/lapic models all three, whatever the host has
+        r.ecx |= kLeaf1EcxX2apic | kLeaf1EcxTscDeadline;
+        r.edx |= kLeaf1EdxApic;
+      }
       // EBX[31:24] initial APIC ID, [23:16] logical processors per package.
       r.ebx = (r.ebx & 0x0000FFFF) | (vcpu.id << 24) | ((vcpu.vcpu_count & 0xFF) << 16);
       if (vcpu.vcpu_count > 1) r.edx |= 1u << 28;  // HTT: the count above is valid

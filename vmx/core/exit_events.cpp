@@ -52,14 +52,40 @@ ExitAction handle_triple_fault(ExitContext& ctx) {
   return ExitAction::stop_vm(StopReason::triple_fault);
 }
 
+void enter_wait_for_sipi(ExitContext& ctx) {
+  if (ctx.lapic) ctx.lapic->init_reset();
+  ctx.vcpu.nmi_pending = false;
+  ctx.vcpu.pending_vector = 0;
+  (void)ctx.vmcs.write(Vmcs32::entry_interruption_info, 0);
+  const u32 proc_controls = ctx.vmcs.read(Vmcs32::proc_controls);
+  if (proc_controls & (proc::kInterruptWindowExiting | proc::kNmiWindowExiting))
+    (void)ctx.vmcs.write(Vmcs32::proc_controls,
+                         proc_controls & ~(proc::kInterruptWindowExiting | proc::kNmiWindowExiting));
+  // INIT: the vCPU waits for a start-up IPI (SDM Vol. 3A 10.4.2).
+  (void)ctx.vmcs.write(Vmcs32::guest_activity_state, kActivityWaitForSipi);
+}
+
 ExitAction handle_init_sipi(ExitContext& ctx) {
   if (ctx.basic_reason == static_cast<u32>(ExitReason::init_signal)) {
-    // INIT: the vCPU waits for a start-up IPI (SDM Vol. 3A 10.4.2).
-    (void)ctx.vmcs.write(Vmcs32::guest_activity_state, kActivityWaitForSipi);
+    // With a virtual local APIC, INIT signals are how another vCPU's INIT
+    // IPI reaches this core; one the local APIC did not take is stale (it
+    // was held pending while the vCPU already waited for SIPI, SDM Vol. 3C
+    // 25.2) and is dropped.
+    if (ctx.lapic && !ctx.lapic->take_init()) return ExitAction::resume();
+    enter_wait_for_sipi(ctx);
     return ExitAction::resume();
   }
   // SIPI: real mode at vector << 12, i.e. CS = vector << 8, IP = 0 (10.4.4).
-  const auto vector = static_cast<u16>(ctx.qualification & 0xFF);
+  auto vector = static_cast<u16>(ctx.qualification & 0xFF);
+  if (ctx.lapic) {
+    // The local APIC's record is the guest's SIPI (the physical one that
+    // caused the exit carries the same vector, or is a stop kick); an INIT
+    // flag still set was sent while the vCPU already waited.
+    u8 sipi = 0;
+    if (!ctx.lapic->take_sipi(sipi)) return ExitAction::resume();  // no SIPI from the guest: keep waiting
+    (void)ctx.lapic->take_init();
+    vector = sipi;
+  }
   GuestStart start;
   start.mode = GuestStart::Mode::real;
   start.real_cs = static_cast<u16>(vector << 8);
@@ -74,7 +100,22 @@ ExitAction handle_init_sipi(ExitContext& ctx) {
   return ExitAction::resume();
 }
 
+// HLT with a virtual PC: the vCPU sleeps in the hypervisor (its core has
+// nothing else to run) until something would wake the halted processor: an
+// interrupt it can take, an NMI; a host interrupt (another vCPU's IPI
+// kick, an INIT) ends the wait too and lets the entry path look.
+ExitAction halt_virtual_pc(ExitContext& ctx) {
+  const bool interruptible = ctx.vmcs.read(VmcsNat::guest_rflags) & kRflagsIf;
+  for (bool woken = false; !ctx.vm.stopped; woken = true) {
+    const bool event = has_wake_event(ctx);
+    if (ctx.vcpu.nmi_pending || (interruptible && event) || woken) break;
+    ctx.cpu.idle(prepare_virtual_pc(ctx));
+  }
+  return ExitAction::advance();
+}
+
 ExitAction handle_hlt(ExitContext& ctx) {
+  if (ctx.lapic) return halt_virtual_pc(ctx);
   // With interrupts off only NMI, SMI or INIT could wake it; none will come.
   if (!(ctx.vmcs.read(VmcsNat::guest_rflags) & kRflagsIf)) {
     ctx.vm.diagnose("HLT with interrupts disabled at RIP {:#x}: the vCPU can never wake",

@@ -32,10 +32,23 @@ bool valid_pat(u64 pat) {
 // is reserved here: CPUID hides x2APIC from the VM.
 bool valid_apic_base(u64 v) { return (v & 0xFF) == 0 && (v & (3u << 9)) == 0 && (v >> 36) == 0; }
 
+// IA32_APIC_BASE, IA32_TSC_DEADLINE and the x2APIC MSRs of a VM with a
+// virtual local APIC are the model's (kernel/virt/lapic/lapic_msr.cpp).
+bool lapic_owns(const ExitContext& ctx, u32 msr) { return ctx.lapic && VirtualLapic::handles_msr(msr); }
+
+ExitAction lapic_rdmsr(ExitContext& ctx, u32 msr) {
+  const LapicMsrResult r = ctx.lapic->rdmsr(msr);
+  if (r.gp) return inject_gp();
+  ctx.regs.rax = r.value & 0xFFFFFFFF;
+  ctx.regs.rdx = r.value >> 32;
+  return ExitAction::advance();
+}
+
 }  // namespace
 
 ExitAction handle_rdmsr(ExitContext& ctx) {
   const auto msr = static_cast<u32>(ctx.regs.rcx);
+  if (lapic_owns(ctx, msr)) return lapic_rdmsr(ctx, msr);
   u64 value;
   switch (msr) {
     case kTsc: value = ctx.cpu.rdtsc() + ctx.vmcs.read(Vmcs64::tsc_offset); break;
@@ -56,6 +69,7 @@ ExitAction handle_rdmsr(ExitContext& ctx) {
 ExitAction handle_wrmsr(ExitContext& ctx) {
   const auto msr = static_cast<u32>(ctx.regs.rcx);
   const u64 value = (ctx.regs.rdx & 0xFFFFFFFF) << 32 | (ctx.regs.rax & 0xFFFFFFFF);
+  if (lapic_owns(ctx, msr)) return ctx.lapic->wrmsr(msr, value).gp ? inject_gp() : ExitAction::advance();
   switch (msr) {
     case kTsc:  // the guest's TSC becomes `value` now: an offset (TSC offsetting is on)
       (void)ctx.vmcs.write(Vmcs64::tsc_offset, value - ctx.cpu.rdtsc());

@@ -34,6 +34,9 @@ enum class Vmcs64 : u32 {
   vm_function_controls = 0x2018,
   ept_pointer = 0x201A,
   eoi_exit_bitmap0 = 0x201C,
+  eoi_exit_bitmap1 = 0x201E,
+  eoi_exit_bitmap2 = 0x2020,
+  eoi_exit_bitmap3 = 0x2022,
   guest_physical_address = 0x2400,  // read-only
   vmcs_link_pointer = 0x2800,
   guest_debugctl = 0x2802,

@@ -5,10 +5,12 @@
 #include "kernel/boot_info/modules.hpp"
 #include "kernel/lib/placement_new.hpp"
 #include "kernel/memory/boot_memory.hpp"
+#include "kernel/time/clock.hpp"
 #include "kernel/time/wall_clock.hpp"
 #include "smp/cross_call.hpp"
 #include "smp/smp.hpp"
 #include "vmx/hw/guest_image.hpp"
+#include "vmx/hw/vmx_root.hpp"
 
 namespace nucleo::vmx {
 
@@ -37,9 +39,22 @@ Result<GuestVm*> GuestVm::create(const VmConfig& c, const mb2::BootInfo& info, u
     v.vpid = static_cast<u16>(first_vpid + i);
     v.state.id = i;
     v.state.vcpu_count = c.core_count;
+    // A time slice (10 ms): the hypervisor gets its core back even from a
+    // guest that spins with interrupts off, and virtual timers are due.
+    if (capabilities().has_preemption_timer())
+      v.state.preemption_timer =
+          max<u64>(1, (clock::tsc_hz() / 100) >> capabilities().preemption_timer_shift());
     g->cores[i] = c.core_list[i];
     g->tasks[i] = VcpuTask{g, i};
   }
+  if (c.has(Device::lapic)) {
+    const Error e = g->create_lapics();
+    if (!e.ok()) {
+      format(why, "its local APICs cannot be built: {}", e.what);
+      return e;
+    }
+  }
+  for (u32 i = 0; i < c.core_count; ++i) g->vcpus[i].platform = &g->platform;
   PcPlatformSetup setup;
   setup.devices = c.devices;
   setup.vcpu_count = c.core_count;
@@ -51,6 +66,55 @@ Result<GuestVm*> GuestVm::create(const VmConfig& c, const mb2::BootInfo& info, u
   }
   NUCLEO_TRY(load_guest_image(*g, c, info, rsdp.value(), why));
   return g;
+}
+
+Error GuestVm::create_lapics() {
+  if (!capabilities().has_apic_virtualization())
+    return make_error(Status::unsupported, "this VT-x cannot virtualize APIC accesses (no APIC-access page)");
+  const Result<u64> access = frame_allocator().alloc();
+  if (!access) return make_error(Status::out_of_memory, "no memory for the APIC-access page");
+  apic_access_phys = access.value();
+  // Guest accesses to the xAPIC page hit the APIC-access page through EPT
+  // and become virtualized APIC accesses (SDM Vol. 3C 30.4).
+  NUCLEO_TRY(vmx.ept.map(kApicMmioBase, apic_access_phys, kPageSize, EptPerm::rw, EptMemType::uncacheable, false,
+                         false));
+  const u64 object_pages = align_up(sizeof(VirtualLapic) * vcpu_count, kPageSize) / kPageSize;
+  const Result<u64> objects = frame_allocator().alloc_contiguous(object_pages);
+  if (!objects) return make_error(Status::out_of_memory, "no memory for the local APIC models");
+  auto* storage = phys_to_virt<VirtualLapic>(objects.value());
+  for (u32 i = 0; i < vcpu_count; ++i) {
+    const Result<u64> page = frame_allocator().alloc();
+    if (!page) return make_error(Status::out_of_memory, "no memory for a virtual-APIC page");
+    LapicConfig config;
+    config.id = i;
+    config.vcpu_count = vcpu_count;
+    config.phys_addr_bits = 39;
+    lapics[i] = new (&storage[i]) VirtualLapic(*phys_to_virt<LapicPage>(page.value()), clock, config);
+    vcpus[i].lapic = lapics[i];
+    vcpus[i].lapic_page_phys = page.value();
+    vcpus[i].apic_access_phys = apic_access_phys;
+    vcpus[i].state.has_lapic = true;
+  }
+  for (u32 i = 0; i < vcpu_count; ++i) {
+    lapics[i]->connect(Span<VirtualLapic* const>(lapics, vcpu_count), &ipi_kick);
+    lapics[i]->reset();
+  }
+  return {};
+}
+
+void GuestVm::IpiKick::deliver(u32 target, IpiKind kind, u8 vector) {
+  if (target >= vm_.vcpu_count || !vm_.lapics[target]) return;
+  vm_.lapics[target]->accept(vector, kind);
+  const PerCpu* core = smp::cpu(vm_.cores[target]);
+  if (!core) return;
+  switch (kind) {
+    case IpiKind::nmi: (void)lapic::send_ipi(core->apic_id, lapic::Delivery::nmi); break;
+    case IpiKind::init:  // taken in software at the target's next entry (prepare_virtual_pc)
+      (void)lapic::send_ipi(core->apic_id, lapic::Delivery::fixed, lapic::kVectorWake);
+      break;
+    case IpiKind::sipi: (void)lapic::send_ipi(core->apic_id, lapic::Delivery::startup, vector); break;
+    case IpiKind::fixed: (void)lapic::send_ipi(core->apic_id, lapic::Delivery::fixed, lapic::kVectorWake); break;
+  }
 }
 
 void GuestVm::stop(StopReason reason) {

@@ -14,6 +14,8 @@ namespace nucleo::vmx {
 
 struct GuestVm;
 
+constexpr u64 kApicMmioBase = 0xFEE00000;  // the xAPIC page's guest-physical address
+
 // What a core's idle loop runs: one vCPU of one VM.
 struct VcpuTask {
   GuestVm* vm = nullptr;
@@ -30,6 +32,24 @@ struct GuestVm {
   GuestStart boot_start;        // vCPU 0, from the image's loader
   HwGuestClock clock;
   PcPlatform platform;
+  VirtualLapic* lapics[kMaxVmCores] = {};  // with the "lapic" device
+  u64 apic_access_phys = 0;
+
+  // IPIs between the VM's vCPUs (kernel/virt/lapic): the target's APIC
+  // takes the interrupt, and its core is made to look: NMI by an NMI (an NMI
+  // exit), SIPI by a SIPI (the SIPI exit of a vCPU waiting for it; nothing
+  // else leaves that state), INIT and fixed interrupts by a host interrupt
+  // (an external-interrupt exit; the INIT happens at the next entry). Only the VM's own vCPUs are reachable: the
+  // model hands over indices below the VM's vCPU count only.
+  class IpiKick final : public IpiSink {
+   public:
+    explicit IpiKick(GuestVm& vm) : vm_(vm) {}
+    void deliver(u32 target, IpiKind kind, u8 vector) override;
+
+   private:
+    GuestVm& vm_;
+  };
+  IpiKick ipi_kick{*this};
 
   explicit GuestVm(const CmosRtc::Config& rtc) : platform(vmx.vm, clock, rtc) {}
 
@@ -46,6 +66,9 @@ struct GuestVm {
     s.wait_for_sipi = true;
     return s;
   }
+
+  // The local APICs, their pages and the APIC-access page (SDM Vol. 3C 30).
+  Error create_lapics();
 
   // Ends the VM (the first reason wins).
   void stop(StopReason reason);

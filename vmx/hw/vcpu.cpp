@@ -67,9 +67,15 @@ u64 idt_base() {
 }
 
 
-Error write_controls(VmcsAccess& v, const VmxCapabilities& caps, const Vcpu& vcpu) {
+Error write_controls(VmcsAccess& v, const VmxCapabilities& caps, Vcpu& vcpu) {
   const VmxVm& vm = *vcpu.vm;
   const bool timer = vcpu.state.preemption_timer != 0;
+  const bool lapic = vcpu.lapic != nullptr;
+  // With a virtual local APIC: the TPR shadow replaces CR8 exits, APIC
+  // accesses are virtualized, and where the processor can, register reads,
+  // EOIs and interrupt delivery happen without exits (SDM Vol. 3C 30).
+  const u32 apicv = proc2::kApicRegisterVirtualization | proc2::kVirtualInterruptDelivery;
+  const bool want_apicv = lapic && caps.has2(apicv);
   const Result<u32> pin = compute_controls(caps.pin, pin::kExternalInterruptExiting | pin::kNmiExiting,
                                            pin::kVirtualNmis | (timer ? pin::kPreemptionTimer : 0));
   const Result<u32> proc = compute_controls(
@@ -77,9 +83,12 @@ Error write_controls(VmcsAccess& v, const VmxCapabilities& caps, const Vcpu& vcp
       // CR8 exits: without a TPR shadow, MOV to CR8 would set the physical
       // local APIC's TPR and could mask the host's interrupts.
       proc::kHltExiting | proc::kUseIoBitmaps | proc::kUseMsrBitmaps | proc::kSecondaryControls |
-          proc::kCr8LoadExiting | proc::kCr8StoreExiting | proc::kUseTscOffsetting,
+          (lapic ? proc::kUseTprShadow : proc::kCr8LoadExiting | proc::kCr8StoreExiting) | proc::kUseTscOffsetting,
       0);
-  const Result<u32> proc2 = compute_controls(caps.proc2, proc2::kEnableEpt | proc2::kUnrestrictedGuest,
+  const Result<u32> proc2 = compute_controls(caps.proc2,
+                                             proc2::kEnableEpt | proc2::kUnrestrictedGuest |
+                                                 (lapic ? proc2::kVirtualizeApicAccesses : 0) |
+                                                 (want_apicv ? apicv : 0),
                                              proc2::kEnableVpid | proc2::kWbinvdExiting | proc2::kEnableRdtscp |
                                                  proc2::kEnableInvpcid | proc2::kEnableXsaves);
   const Result<u32> exit = compute_controls(
@@ -108,6 +117,21 @@ Error write_controls(VmcsAccess& v, const VmxCapabilities& caps, const Vcpu& vcp
   NUCLEO_TRY(v.write(Vmcs64::msr_bitmap, vm.msr_bitmap));
   NUCLEO_TRY(v.write(Vmcs64::ept_pointer, vm.ept.eptp()));
   if (proc2.value() & proc2::kEnableVpid) NUCLEO_TRY(v.write(Vmcs16::vpid, vcpu.vpid));
+  vcpu.state.apicv = want_apicv;
+  if (lapic) {
+    NUCLEO_TRY(v.write(Vmcs64::virtual_apic_page, vcpu.lapic_page_phys));
+    NUCLEO_TRY(v.write(Vmcs64::apic_access_page, vcpu.apic_access_phys));
+    NUCLEO_TRY(v.write(Vmcs32::tpr_threshold, 0));
+  }
+  if (want_apicv) {
+    u64 eoi_exits[4];
+    vcpu.lapic->eoi_exit_bitmap(eoi_exits);
+    NUCLEO_TRY(v.write(Vmcs64::eoi_exit_bitmap0, eoi_exits[0]));
+    NUCLEO_TRY(v.write(Vmcs64::eoi_exit_bitmap1, eoi_exits[1]));
+    NUCLEO_TRY(v.write(Vmcs64::eoi_exit_bitmap2, eoi_exits[2]));
+    NUCLEO_TRY(v.write(Vmcs64::eoi_exit_bitmap3, eoi_exits[3]));
+    NUCLEO_TRY(v.write(Vmcs16::guest_interrupt_status, 0));
+  }
   // CR0/CR4 bits the hypervisor owns: reads see the shadow, writes exit.
   // CR0: the fixed-1 bits apart from PE/PG (unrestricted guest): NE.
   // CR4: VMXE and every bit VMX forces or forbids.

@@ -20,6 +20,13 @@ struct VmxVm {
 
 struct Vcpu {
   VmxVm* vm = nullptr;
+  // The virtual PC (configured VMs only): the vCPU's local APIC, whose
+  // register page is also the VMCS's virtual-APIC page, and the VM's
+  // APIC-access page; the VM's devices.
+  VirtualLapic* lapic = nullptr;
+  u64 lapic_page_phys = 0;
+  u64 apic_access_phys = 0;
+  PcPlatform* platform = nullptr;
   u16 vpid = 0;
   u64 vmcs_phys = 0;
   bool launched = false;

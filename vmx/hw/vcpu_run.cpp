@@ -80,6 +80,8 @@ void run_vcpu(Vcpu& v) {
     (void)vmcs.write(Vmcs32::guest_preemption_timer, static_cast<u32>(v.state.preemption_timer));
   build_cpuid_view(v.state.cpuid, cpu, v.state);
   ExitContext ctx{vm, v.regs, v.state, vmcs, cpu, capabilities()};
+  ctx.lapic = v.lapic;
+  ctx.platform = v.state.id == 0 ? v.platform : nullptr;  // the devices' timers and the 8259 output go to vCPU 0
   while (!vm.stopped) {
     prepare_entry(ctx);
     const u64 failed = vmx_run(&v.regs, v.launched ? 1 : 0);

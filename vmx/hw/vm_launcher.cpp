@@ -58,6 +58,9 @@ void run_vcpu_task(void* arg) {
   VcpuTask& task = *static_cast<VcpuTask*>(arg);
   GuestVm& g = *task.vm;
   Vcpu& v = g.vcpus[task.index];
+  // NMIs on this core now kick the vCPU to deliver a virtual NMI
+  // (GuestVm::IpiKick); the host path only counts them.
+  this_cpu().nmi_expected = 1;
   const Error e = setup_vcpu(v, g.vmx, task.index == 0 ? g.boot_start : GuestVm::ap_start());
   if (!e.ok()) {
     g.stop(StopReason::hypervisor_error);

@@ -11,7 +11,7 @@
 
 namespace nucleo {
 
-using namespace lapic;
+using namespace vlapic;
 
 void VirtualLapic::deliver_to(u32 target, IpiKind kind, u8 vector) {
   if (target == config_.id) {

@@ -10,7 +10,7 @@
 
 namespace nucleo {
 
-using namespace lapic;
+using namespace vlapic;
 
 namespace {
 

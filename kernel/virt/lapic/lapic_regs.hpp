@@ -9,7 +9,7 @@
 
 #include "kernel/lib/types.hpp"
 
-namespace nucleo::lapic {
+namespace nucleo::vlapic {
 
 // ---- Offsets in the register page (Table 11-1) ------------------------------
 constexpr u32 kId = 0x020;
@@ -155,4 +155,4 @@ constexpr u64 kApicBaseEnable = 1u << 11;
 constexpr u64 kApicBaseAddressMask = ~u64{0xFFF};
 constexpr u64 kDefaultApicBase = 0xFEE00000;
 
-}  // namespace nucleo::lapic
+}  // namespace nucleo::vlapic

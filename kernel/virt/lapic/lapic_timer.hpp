@@ -13,7 +13,7 @@
 
 namespace nucleo {
 
-using lapic::TimerMode;
+using vlapic::TimerMode;
 
 class LapicTimer {
  public:

@@ -6,7 +6,7 @@
 
 namespace nucleo {
 
-using namespace lapic;
+using namespace vlapic;
 
 const char* ipi_kind_name(IpiKind kind) {
   switch (kind) {
@@ -209,7 +209,7 @@ void VirtualLapic::write_lvt(u32 offset, u32 value) {
   if (offset == kLvtTimer) {
     // Moving into or out of TSC-deadline mode disarms the timer (11.5.4.1).
     const bool was_deadline = timer_mode() == TimerMode::tsc_deadline;
-    const bool is_deadline = lapic::timer_mode(lvt) == TimerMode::tsc_deadline;
+    const bool is_deadline = vlapic::timer_mode(lvt) == TimerMode::tsc_deadline;
     if (was_deadline != is_deadline) {
       timer_.stop();
       timer_.set_tsc_deadline(0);

@@ -30,8 +30,8 @@
 
 namespace nucleo {
 
-using lapic::DeliveryMode;
-using lapic::IcrValue;
+using vlapic::DeliveryMode;
+using vlapic::IcrValue;
 
 enum class LapicMode : u8 { disabled, xapic, x2apic };
 
@@ -112,7 +112,7 @@ class VirtualLapic {
   // (11.12.5 Figure 11-27).
   bool set_apic_base(u64 value);
   LapicMode mode() const { return static_cast<LapicMode>(__atomic_load_n(&mode_, __ATOMIC_RELAXED)); }
-  bool software_enabled() const { return page_.get(lapic::kSvr) & lapic::kSvrEnable; }
+  bool software_enabled() const { return page_.get(vlapic::kSvr) & vlapic::kSvrEnable; }
 
   // ---- Interrupts to the vCPU ---------------------------------------------
   // Any core. Fixed: IRR (dropped while the APIC is disabled, software or
@@ -142,9 +142,9 @@ class VirtualLapic {
   // EOI-induced exit: the processor already cleared the ISR bit.
   void after_virtual_eoi(u8 vector);
 
-  u8 tpr() const { return static_cast<u8>(page_.get(lapic::kTpr)); }
+  u8 tpr() const { return static_cast<u8>(page_.get(vlapic::kTpr)); }
   void set_tpr(u8 value);  // CR8 writes (CR8 = TPR[7:4])
-  u8 ppr() const { return static_cast<u8>(page_.get(lapic::kPpr)); }
+  u8 ppr() const { return static_cast<u8>(page_.get(vlapic::kPpr)); }
 
   // ---- Timer ----------------------------------------------------------------
   // Guest TSC at which the timer next needs poll(), or 0 (not armed).
@@ -179,7 +179,7 @@ class VirtualLapic {
   void set_mode(LapicMode m) { __atomic_store_n(&mode_, static_cast<u8>(m), __ATOMIC_RELAXED); }
   void self_ipi(u8 vector);
   void deliver_to(u32 target, IpiKind kind, u8 vector);
-  lapic::TimerMode timer_mode() const { return lapic::timer_mode(page_.get(lapic::kLvtTimer)); }
+  vlapic::TimerMode timer_mode() const { return vlapic::timer_mode(page_.get(vlapic::kLvtTimer)); }
   bool valid_x2apic_write(u32 offset, u64 value) const;
 
   LapicPage& page_;

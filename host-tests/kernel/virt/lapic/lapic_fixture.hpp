@@ -12,7 +12,7 @@
 
 namespace nucleo::lapic_test {
 
-using namespace lapic;
+using namespace vlapic;
 
 class FakeClock final : public GuestClock {
  public:
