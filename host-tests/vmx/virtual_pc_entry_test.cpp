@@ -177,6 +177,20 @@ TEST(VirtualPcEntry, GivenAnOpenWindowWhenTheWindowExitComesThenTheNextEntryInje
   EXPECT_EQ(r.vcpu.pending_vector, 0);
 }
 
+TEST(VirtualPcEntry, GivenAnOpenWindowWhenAnotherExitComesFirstAndTheGuestCanTakeItThenInjectedAndTheWindowClosed) {
+  VirtualPcRig r;
+  r.enable_apic();
+  r.set_if(false);
+  r.vmcs.set(Vmcs32::proc_controls, kOtherControls);
+  r.lapic.accept(0x61, IpiKind::fixed);
+  prepare_entry(r.pc);
+  ASSERT_EQ(r.proc_controls(), kOtherControls | kIntWindow);
+  r.set_if(true);  // STI, then an exit of its own (a CPUID, say) before the window exit
+  prepare_entry(r.pc);
+  EXPECT_EQ(r.injected(), InterruptionInfo::external_interrupt(0x61).raw);
+  EXPECT_EQ(r.proc_controls(), kOtherControls);
+}
+
 TEST(VirtualPcEntry, GivenTwoVectorsWhenEnteringTwiceThenTheHigherOneFirstAndTheOtherWaitsForItsWindow) {
   VirtualPcRig r;
   r.enable_apic();
