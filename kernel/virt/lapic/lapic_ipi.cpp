@@ -77,7 +77,12 @@ void VirtualLapic::send_ipi(IcrValue icr) {
   const u32 broadcast = x2 ? 0xFFFFFFFF : 0xFF;
 
   Shorthand shorthand = icr.shorthand();
-  if (shorthand == Shorthand::none && destination == broadcast) shorthand = Shorthand::all_including_self;
+  // The broadcast ID: physical 0xFF (xAPIC) or 0xFFFFFFFF (x2APIC, either
+  // mode, SDM Vol. 3A 11.12.9). An xAPIC logical 0xFF is no broadcast: it
+  // reaches the APICs whose logical ID shares a bit with it (11.6.2.2), so
+  // not one whose LDR is still 0.
+  if (shorthand == Shorthand::none && destination == broadcast && (x2 || !icr.logical()))
+    shorthand = Shorthand::all_including_self;
   switch (shorthand) {
     case Shorthand::self:
       deliver_to(config_.id, kind, vector);

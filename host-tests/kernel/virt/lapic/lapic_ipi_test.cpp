@@ -89,6 +89,15 @@ TEST(LapicIpi, GivenFlatLogicalIdsWhenLogicalIpiSentThenEveryBitMatchIsHit) {
   EXPECT_EQ(vm[0].stats().ipis_dropped, 1u);
 }
 
+TEST(LapicIpi, GivenXapicLogicalAllOnesWhenSentThenOnlyApicsWithALogicalIdBitMatchNotABroadcast) {
+  IpiVm vm;  // SDM Vol. 3A 11.6.2.2: flat logical matching is a bitwise AND
+  vm.send(0, 0xFF, kLogical | 0x72);  // every LDR still 0 (reset): nobody, not even the sender
+  EXPECT_TRUE(vm.irr_holders(0x72).empty());
+  vm[2].write(kLdr, 0x04u << 24);
+  vm.send(0, 0xFF, kLogical | 0x73);
+  EXPECT_EQ(vm.irr_holders(0x73), std::vector<u32>{2});
+}
+
 TEST(LapicIpi, GivenClusterModelWhenLogicalIpiSentThenClusterAndMemberBitsMatch) {
   IpiVm vm;
   const u32 ldr[] = {0x11, 0x12, 0x21, 0x22};  // clusters 1 and 2, members bit 0 and 1
