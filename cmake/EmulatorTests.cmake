@@ -209,3 +209,32 @@ nucleo_boot_test(NAME vms_pc_smp_and_mb2 EMULATOR bochs TIMEOUT 600 ARGS
   --expect "^vm pc:   start-up IPI \\(SIPI\\) +1 "
   --expect "^vm pc:   APIC write +[1-9]"
   --reject "FAIL")
+
+# Paravirtualization and isolation (docs/hypercalls.md, docs/guests.md):
+# the PV guest uses only the hypercall ABI and exchanges 8 checked rounds
+# with an unmodified guest over a channel (shared region + doorbells).
+nucleo_boot_test(NAME vms_pv_channel EMULATOR bochs TIMEOUT 600 ARGS
+  --cores 4 --memory 256 --config configs/pv_channel.toml --expect-code 0 --expect-vm pv=0 --expect-vm peer=0
+  --expect "^channel link: 4 KiB between VMs 'pv' and 'peer'"
+  --expect "^\\[pv\\] pv: cpuid: hypervisor \"NucleoNucleo\", max leaf 0x40000001, ABI version 2"
+  --expect "^\\[pv\\] pv: timer: ok"
+  --expect "^\\[pv\\] pv: block: ok"
+  --expect "^\\[peer\\] chan_peer: fw_cfg: opt/org.nucleo/channel/link .*region at 0x[0-9a-f]+, 4 KiB, doorbell port 0x5a0"
+  --expect "^\\[pv\\] pv: channel: ok 8 rounds of 1000 bytes each way, every answer checked"
+  --expect "^\\[peer\\] chan_peer: done: 8 rounds answered"
+  --expect "^\\[pv\\] pv: all checks passed"
+  --reject "FAIL")
+# A hostile guest (guests/hostile): every refused attempt contained, then an
+# EPT violation, a write past its RAM and a triple fault, each ending the VM
+# and restarted (on_crash = "restart", nucleo.boot=N), while the counter VM
+# on the other core counts every one of its ticks.
+nucleo_boot_test(NAME vms_hostile_restart EMULATOR bochs TIMEOUT 600 ARGS
+  --cores 2 --memory 256 --config configs/hostile.toml --expect-code 0 --expect-vm hostile=0 --expect-vm counter=0
+  --expect "^\\[hostile\\] hostile: stage 0: [0-9]+ attempts, [0-9]+ contained, 0 UNEXPECTED"
+  --expect "^warning: vm hostile: stopped: access outside the VM's memory: write of guest-physical 0x100100000 .*restarting it \\(restart 1\\)"
+  --expect "^warning: vm hostile: stopped: access outside the VM's memory: write of guest-physical 0x1000000 .*restarting it \\(restart 2\\)"
+  --expect "^warning: vm hostile: stopped: triple fault: .*restarting it \\(restart 3\\)"
+  --expect "^\\[hostile\\] hostile: all stages done"
+  --expect "^vm hostile: the guest exited with code 0 \\(3 restarts\\)"
+  --expect-count "1000:^\\[counter\\] mb2_hello: tick [0-9]+/1000$"
+  --reject ": UNEXPECTED")

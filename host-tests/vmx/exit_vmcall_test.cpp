@@ -140,7 +140,7 @@ TEST(VmcallExit, GivenVcpuInfoWhenCalledThenIndexAndCount) {
 }
 
 TEST(VmcallExit, GivenUnknownFunctionWhenCalledThenUnknownErrorAndRipAdvances) {
-  for (const u64 function : {u64{5}, u64{0xFFFF}, u64{1} << 32, ~u64{0}}) {
+  for (const u64 function : {u64{NUCLEO_HC_FUNCTION_COUNT}, u64{0xFFFF}, u64{1} << 32, ~u64{0}}) {
     VmcallRig r;
     r.long64(0);
     ASSERT_TRUE(r.call(function));
@@ -171,8 +171,9 @@ TEST(VmcallExit, GivenThirtyTwoBitGuestWhenArgumentsHaveHighBitsThenOnlyTheLowHa
   r.regs.rdx = 0xFFFFFFFF00000000;
   ASSERT_TRUE(r.call(0xDEAD000000000000 | NUCLEO_HC_CONSOLE_WRITE, 0xFFFFFFFF00003000, 0x0000000100000004));
   EXPECT_EQ(r.regs.rax, 4u);
-  EXPECT_EQ(r.regs.rbx, 0x3000u);
-  EXPECT_EQ(r.regs.rcx, 4u);
+  // ABI v2: the dispatcher reads the low halves and writes back only results.
+  EXPECT_EQ(r.regs.rbx, 0xFFFFFFFF00003000u);
+  EXPECT_EQ(r.regs.rcx, 0x0000000100000004u);
   EXPECT_EQ(r.regs.rdx, 0xFFFFFFFF00000000u);  // not an argument: untouched
   EXPECT_EQ(test::g_vm_console_lines, std::vector<std::string>{"[test-vm] low"});
 }

@@ -12,6 +12,7 @@ const char* stop_reason_name(StopReason r) {
     case StopReason::bad_memory_access: return "access outside the VM's memory";
     case StopReason::entry_failed: return "VM entry failed";
     case StopReason::halted_forever: return "halted with nothing to wake it";
+    case StopReason::reboot_requested: return "reboot requested";
     case StopReason::hypervisor_error: return "hypervisor error";
   }
   return "unknown";

@@ -18,6 +18,7 @@ enum class StopReason : u8 {
   bad_memory_access,   // EPT violation outside RAM and every MMIO device
   entry_failed,        // VM entry failed: diagnostic printed
   halted_forever,      // HLT with interrupts off and nothing that can wake it
+  reboot_requested,    // the guest asked to be reset (NUCLEO_HC_REBOOT)
   hypervisor_error,
 };
 

@@ -29,6 +29,8 @@ class IoBus {
   void out(u16 port, u8 size, u32 value);
 
   u64 unclaimed_accesses() const { return unclaimed_; }
+  // Detaches every device (a VM's restart attaches fresh ones).
+  void clear() { count_ = 0; }
 
  private:
   struct Range {

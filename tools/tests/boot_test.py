@@ -55,6 +55,8 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, str]:
                    help="the configured VM NAME ended by its own request with "
                    "exit code CODE, or stopped for the reason STOP (a word of "
                    "the result line's \"stop\", e.g. 'triple fault')")
+    p.add_argument("--expect-count", action="append", default=[],
+                   metavar="N:REGEX", help="exactly N console lines match")
     p.add_argument("--reject", action="append", default=[], metavar="REGEX",
                    help="no console line may match")
     p.add_argument("--expect", action="append", default=[], metavar="REGEX",
@@ -75,6 +77,11 @@ def check(args: argparse.Namespace, res: console.RunResult) -> list[str]:
     for regex in args.expect:
         if not any(re.search(regex, line) for line in res.lines):
             fails.append(f"no console line matches /{regex}/")
+    for item in args.expect_count:
+        want, _, regex = item.partition(":")
+        got = sum(1 for line in res.lines if re.search(regex, line))
+        if str(got) != want:
+            fails.append(f"{got} console lines match /{regex}/, expected {want}")
     for regex in args.reject:
         for line in res.lines:
             if re.search(regex, line):

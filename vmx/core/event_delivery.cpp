@@ -14,6 +14,11 @@ constexpr u32 kBlockingStiOrMovSs = kBlockingBySti | kBlockingByMovSs;
 
 namespace {
 
+constexpr u32 kActivityWaitForSipi = 3;  // SDM Vol. 3C 25.4.2
+bool waiting_for_sipi(ExitContext& ctx) {
+  return ctx.vmcs.read(Vmcs32::guest_activity_state) == kActivityWaitForSipi;
+}
+
 // NMI injection with virtual NMIs (SDM Vol. 3C 27.6.1.1, 26.7.6): not while
 // the guest blocks NMIs (it is in its NMI handler until IRET) or STI/MOV SS
 // shadow it, and not beside another event: then the NMI window exits as
@@ -79,7 +84,19 @@ u64 prepare_virtual_pc(ExitContext& ctx) {
   // vCPU that waits for SIPI stays pending (SDM Vol. 3C 25.2) and Bochs
   // turns it into endless INIT exits, so INIT IPIs travel as a host
   // interrupt and the INIT happens at this entry.
-  if (ctx.lapic->take_init()) enter_wait_for_sipi(ctx);
+  if (ctx.lapic->take_init()) {
+    // INIT of the boot vCPU resets the machine's boot processor, which then
+    // runs the firmware again (SDM Vol. 3A 10.4.2); a VM has no firmware:
+    // it is a reset of the VM, which its on_crash policy handles.
+    if (ctx.vcpu.id == 0) {
+      ctx.vm.diagnose("INIT to the boot vCPU (the guest reset itself)");
+      ctx.vm.stop_reason = StopReason::reboot_requested;
+      __atomic_store_n(&ctx.vm.stopped, true, __ATOMIC_RELEASE);
+      return 0;
+    }
+    enter_wait_for_sipi(ctx);
+  }
+  if (waiting_for_sipi(ctx)) return 0;
   const u64 now = ctx.cpu.rdtsc();
   const u64 next = collect_virtual_pc(ctx, now);
   if (ctx.vcpu.preemption_timer != 0) {
@@ -100,8 +117,37 @@ bool has_wake_event(ExitContext& ctx) {
   return collect_expired_timer(ctx);
 }
 
+u8 take_event(VcpuState& v) {
+  if (!__atomic_load_n(&v.events_any, __ATOMIC_ACQUIRE)) return 0;
+  __atomic_store_n(&v.events_any, 0u, __ATOMIC_RELAXED);
+  u8 taken = 0;
+  for (i32 w = 7; w >= 0; --w) {
+    const u32 bits = __atomic_load_n(&v.events[w], __ATOMIC_ACQUIRE);
+    if (bits == 0) continue;
+    const u32 bit = 31 - static_cast<u32>(__builtin_clz(bits));
+    __atomic_fetch_and(&v.events[w], ~(1u << bit), __ATOMIC_ACQ_REL);
+    taken = static_cast<u8>(w * 32 + static_cast<i32>(bit));
+    break;
+  }
+  // Others may remain (or have arrived meanwhile): look again next time.
+  for (u32 w = 0; w < 8; ++w)
+    if (__atomic_load_n(&v.events[w], __ATOMIC_ACQUIRE) != 0) __atomic_store_n(&v.events_any, 1u, __ATOMIC_RELEASE);
+  return taken;
+}
+
+void wait_for_event(ExitContext& ctx) {
+  // With a local APIC, any host interrupt ends the wait (it may be an INIT,
+  // which the entry path carries out); without one, only what BLOCK waits for.
+  for (bool woken = false; !ctx.vm.stopped; woken = true) {
+    if (has_wake_event(ctx) || __atomic_load_n(&ctx.vcpu.events_any, __ATOMIC_ACQUIRE)) break;
+    if (woken && ctx.lapic) break;
+    ctx.cpu.idle(ctx.lapic ? prepare_virtual_pc(ctx) : ctx.vcpu.timer_deadline);
+  }
+}
+
 bool collect_expired_timer(ExitContext& ctx) {
   VcpuState& v = ctx.vcpu;
+  if (v.pending_vector == 0) v.pending_vector = take_event(v);
   if (v.timer_deadline != 0 && v.pending_vector == 0 && ctx.cpu.rdtsc() >= v.timer_deadline) {
     v.pending_vector = v.timer_vector;
     v.timer_deadline = 0;
@@ -115,6 +161,9 @@ void deliver_pending(ExitContext& ctx) {
     (void)prepare_virtual_pc(ctx);
     if (v.nmi_pending && inject_nmi(ctx)) return;
   }
+  // Wait-for-SIPI blocks every event, and VM entry refuses to inject one
+  // into it (SDM Vol. 3C 27.3.1.5): events wait until the vCPU starts.
+  if (waiting_for_sipi(ctx)) return;
   if (!collect_expired_timer(ctx)) return;
   const bool injecting = InterruptionInfo(ctx.vmcs.read(Vmcs32::entry_interruption_info)).valid();
   const bool open = (ctx.vmcs.read(VmcsNat::guest_rflags) & kRflagsIf) &&

@@ -18,7 +18,8 @@ void deliver_pending(ExitContext& ctx);
 // Called by the vCPU loop before every VM entry. Inline: the common case,
 // nothing armed and nothing pending, is one test and no call.
 inline void prepare_entry(ExitContext& ctx) {
-  if ((ctx.vcpu.timer_deadline | ctx.vcpu.pending_vector | static_cast<u64>(ctx.vcpu.has_lapic)) != 0) [[unlikely]]
+  if ((ctx.vcpu.timer_deadline | ctx.vcpu.pending_vector | static_cast<u64>(ctx.vcpu.has_lapic) |
+       __atomic_load_n(&ctx.vcpu.events_any, __ATOMIC_RELAXED)) != 0) [[unlikely]]
     deliver_pending(ctx);
 }
 
@@ -32,6 +33,13 @@ u64 prepare_virtual_pc(ExitContext& ctx);
 // INIT (SDM Vol. 3A 10.4.2): the vCPU's local APIC resets, pending events
 // are dropped, and the vCPU waits for a SIPI (activity state 3).
 void enter_wait_for_sipi(ExitContext& ctx);
+
+// NUCLEO_HC_BLOCK: sleeps in the hypervisor until an event, the vCPU's
+// timer or an interrupt is pending, or the VM stops.
+void wait_for_event(ExitContext& ctx);
+
+// The highest pending hypercall event, taken (0: none).
+u8 take_event(VcpuState& v);
 
 // The vCPU has something the guest would wake up for: an interrupt the
 // local APIC would deliver, a pending vector or NMI (after firing expired

@@ -6,6 +6,7 @@
 
 #include "kernel/virt/cpu_access.hpp"
 #include "kernel/virt/lapic/virtual_lapic.hpp"
+#include "kernel/virt/hypercall/hypercall_env.hpp"
 #include "kernel/virt/pc_platform.hpp"
 #include "kernel/virt/guest_regs.hpp"
 #include "kernel/virt/vm.hpp"
@@ -62,6 +63,23 @@ struct VcpuState {
   bool apicv = false;
   bool nmi_pending = false;  // a virtual NMI waits for the guest to accept it
   u64 nmis_injected = 0;
+  // Hypercall events (NUCLEO_HC_SEND_EVENT, channel doorbells) to a vCPU
+  // without a local APIC: a 256-bit pending set any core may post into
+  // (atomic OR), taken highest first by the vCPU's own core and injected as
+  // external interrupts (no EOI, like an edge on a virtual wire).
+  u32 events[8] = {};
+  u32 events_any = 0;
+  void post_event(u8 vector) {
+    __atomic_fetch_or(&events[vector >> 5], 1u << (vector & 31), __ATOMIC_RELEASE);
+    __atomic_store_n(&events_any, 1u, __ATOMIC_RELEASE);
+  }
+  // NUCLEO_HC_VCPU_START: the entry and argument another vCPU asked this
+  // (waiting) vCPU to start at; `started` is claimed once, atomically.
+  u32 started = 0;
+  u32 start_requested = 0;
+  u64 start_entry = 0;
+  u32 start_arg = 0;
+  u64 tsc_hz = 0;
   // Filled once before the vCPU first runs (build_cpuid_view); empty, every
   // CPUID exit is computed (as in host tests that do not build it).
   CpuidView cpuid;
@@ -78,6 +96,9 @@ struct ExitContext {
   // without them (the test VMs).
   VirtualLapic* lapic = nullptr;
   PcPlatform* platform = nullptr;
+  // What hypercalls may reach beyond this vCPU (other vCPUs, channels, the
+  // VM's statistics); nullptr: only this vCPU (vmx/core/vcpu_hypercalls.hpp).
+  HypercallEnv* hypercall_env = nullptr;
   // Decoded once by the dispatcher (SDM Vol. 3C 28.2.1).
   u32 basic_reason = 0;
   u64 qualification = 0;

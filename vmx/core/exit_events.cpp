@@ -2,6 +2,7 @@
 // Exits about events and the vCPU's run state: exceptions and NMIs,
 // external interrupts, interrupt/NMI windows, triple fault, INIT/SIPI, HLT,
 // the preemption timer, and the fallback for reasons nucleo does not handle.
+#include "guests/include/nucleo/hypercall.h"
 #include "kernel/arch/x86_bits.hpp"
 #include "vmx/core/dispatcher.hpp"
 #include "vmx/core/exit_helpers.hpp"
@@ -65,6 +66,25 @@ void enter_wait_for_sipi(ExitContext& ctx) {
   (void)ctx.vmcs.write(Vmcs32::guest_activity_state, kActivityWaitForSipi);
 }
 
+// NUCLEO_HC_VCPU_START: another vCPU asked this one, waiting for SIPI, to
+// start at an entry in the boot vCPU's state (docs/hypercalls.md).
+ExitAction start_requested_vcpu(ExitContext& ctx) {
+  __atomic_store_n(&ctx.vcpu.start_requested, 0u, __ATOMIC_RELAXED);
+  GuestStart start;
+  start.mode = GuestStart::Mode::protected32;
+  start.rip = ctx.vcpu.start_entry;
+  (void)ctx.vmcs.write(Vmcs32::entry_controls, ctx.vmcs.read(Vmcs32::entry_controls) & ~entry_ctl::kIa32eModeGuest);
+  const Error e = write_guest_state(ctx.vmcs, ctx.caps, start);
+  if (!e.ok()) {
+    ctx.vm.diagnose("VCPU_START: cannot write the start state: {}", e.what);
+    return ExitAction::stop_vm(StopReason::hypervisor_error);
+  }
+  ctx.regs = GuestRegs{};
+  ctx.regs.rax = NUCLEO_HC_VCPU_START_MAGIC;
+  ctx.regs.rbx = ctx.vcpu.start_arg;
+  return ExitAction::resume();
+}
+
 ExitAction handle_init_sipi(ExitContext& ctx) {
   if (ctx.basic_reason == static_cast<u32>(ExitReason::init_signal)) {
     // With a virtual local APIC, INIT signals are how another vCPU's INIT
@@ -77,6 +97,7 @@ ExitAction handle_init_sipi(ExitContext& ctx) {
   }
   // SIPI: real mode at vector << 12, i.e. CS = vector << 8, IP = 0 (10.4.4).
   auto vector = static_cast<u16>(ctx.qualification & 0xFF);
+  if (__atomic_load_n(&ctx.vcpu.start_requested, __ATOMIC_ACQUIRE)) return start_requested_vcpu(ctx);
   if (ctx.lapic) {
     // The local APIC's record is the guest's SIPI (the physical one that
     // caused the exit carries the same vector, or is a stop kick); an INIT
@@ -85,6 +106,7 @@ ExitAction handle_init_sipi(ExitContext& ctx) {
     if (!ctx.lapic->take_sipi(sipi)) return ExitAction::resume();  // no SIPI from the guest: keep waiting
     (void)ctx.lapic->take_init();
     vector = sipi;
+    __atomic_store_n(&ctx.vcpu.started, 1u, __ATOMIC_RELEASE);
   }
   GuestStart start;
   start.mode = GuestStart::Mode::real;
@@ -125,8 +147,10 @@ ExitAction handle_hlt(ExitContext& ctx) {
   // Interrupts on and the one-shot timer armed: wait for it here (static
   // partitioning: this core has nothing else to run), then the vCPU loop
   // injects its vector at the next entry, which wakes the guest.
-  if (ctx.vcpu.timer_deadline != 0 || ctx.vcpu.pending_vector != 0) {
-    while (!collect_expired_timer(ctx)) ctx.cpu.relax();
+  // So is a vCPU of a VM with several: another one's event can wake it.
+  if (ctx.vcpu.timer_deadline != 0 || ctx.vcpu.pending_vector != 0 || ctx.vcpu.vcpu_count > 1 ||
+      __atomic_load_n(&ctx.vcpu.events_any, __ATOMIC_ACQUIRE)) {
+    wait_for_event(ctx);
     return ExitAction::advance();
   }
   // Nothing can wake it yet (no virtual APIC): HLT returns at once, like a

@@ -4,60 +4,36 @@
 // negative RAX, never a fault in the hypervisor.
 #include "guests/include/nucleo/hypercall.h"
 #include "vmx/core/dispatcher.hpp"
+#include "kernel/virt/hypercall/hypercall_dispatch.hpp"
+#include "vmx/core/event_delivery.hpp"
 #include "vmx/core/exit_helpers.hpp"
+#include "vmx/core/vcpu_hypercalls.hpp"
 
 namespace nucleo::vmx {
 
 namespace {
 
-constexpr u64 error_code(long long e) { return static_cast<u64>(e); }
 
-// Every call but the bare VERSION one: the mode, the CPL, then the function.
+// Every call but the bare VERSION one: the vendor-neutral dispatcher
+// (kernel/virt/hypercall) checks the mode, the CPL, the function and every
+// argument; the action it returns is applied here.
 [[gnu::noinline]] ExitAction hypercall(ExitContext& ctx) {
   GuestRegs& r = ctx.regs;
-  // Outside 64-bit mode (CS.L clear) only the low halves are the guest's.
-  if (!((ctx.vmcs.read(Vmcs32::guest_cs_access) >> 13) & 1)) {
-    r.rax &= 0xFFFFFFFF;
-    r.rbx &= 0xFFFFFFFF;
-    r.rcx &= 0xFFFFFFFF;
-  }
-  if (guest_cpl(ctx) != 0) {
-    r.rax = error_code(NUCLEO_HC_E_PRIVILEGE);
-    return ExitAction::advance();
-  }
-  switch (r.rax) {
-    case NUCLEO_HC_VERSION:
-      r.rax = NUCLEO_HC_ABI_VERSION;
-      break;
-    case NUCLEO_HC_CONSOLE_WRITE: {
-      const Span<u8> text = r.rcx <= NUCLEO_HC_CONSOLE_MAX ? ctx.vm.guest_ram(r.rbx, r.rcx) : Span<u8>();
-      if (text.empty() && r.rcx != 0) {
-        r.rax = error_code(NUCLEO_HC_E_RANGE);
-        break;
-      }
-      for (u8 c : text) ctx.vm.console.put(static_cast<char>(c));
-      r.rax = r.rcx;
-      break;
-    }
-    case NUCLEO_HC_EXIT:
-      return ExitAction::stop_vm(StopReason::guest_exit, r.rbx);
-    case NUCLEO_HC_TIMER_ONESHOT:
-      if (r.rbx >= NUCLEO_HC_TIMER_MAX_DELAY || r.rcx < 32 || r.rcx > 255) {
-        r.rax = error_code(NUCLEO_HC_E_RANGE);
-        break;
-      }
-      ctx.vcpu.timer_deadline = ctx.cpu.rdtsc() + r.rbx;
-      if (ctx.vcpu.timer_deadline == 0) ctx.vcpu.timer_deadline = 1;  // 0 means "not armed"
-      ctx.vcpu.timer_vector = static_cast<u8>(r.rcx);
-      r.rax = 0;
-      break;
-    case NUCLEO_HC_VCPU_INFO:
-      r.rax = ctx.vcpu.id;
-      r.rbx = ctx.vcpu.vcpu_count;
-      break;
-    default:
-      r.rax = error_code(NUCLEO_HC_E_UNKNOWN);
-      break;
+  HypercallRegs regs{r.rax, r.rbx, r.rcx, r.rdx, r.rsi};
+  const HypercallCaller caller{((ctx.vmcs.read(Vmcs32::guest_cs_access) >> 13) & 1) != 0, guest_cpl(ctx)};
+  VcpuHypercallEnv alone(ctx, nullptr);
+  HypercallEnv& env = ctx.hypercall_env ? *ctx.hypercall_env : alone;
+  const HypercallResult result = dispatch_hypercall(regs, caller, env);
+  r.rax = regs.rax;
+  r.rbx = regs.rbx;
+  r.rcx = regs.rcx;
+  r.rdx = regs.rdx;
+  switch (result.action) {
+    case HypercallResult::Action::shutdown: return ExitAction::stop_vm(StopReason::guest_exit, result.exit_code);
+    case HypercallResult::Action::reboot: return ExitAction::stop_vm(StopReason::reboot_requested);
+    case HypercallResult::Action::block: wait_for_event(ctx); break;
+    case HypercallResult::Action::complete:
+    case HypercallResult::Action::yield: break;  // one vCPU per core: nothing else to run
   }
   return ExitAction::advance();
 }

@@ -28,7 +28,8 @@ bool has_multiboot2_header(Bytes image) {
 
 }  // namespace
 
-Error load_guest_image(GuestVm& g, const VmConfig& c, const mb2::BootInfo& info, u64 rsdp_gpa, Sink& why) {
+Error load_guest_image(GuestVm& g, const VmConfig& c, Str cmdline, const mb2::BootInfo& info, u64 rsdp_gpa,
+                       Sink& why) {
   const mb2::Module* kernel = mb2::find_module(info, c.kernel);
   if (!kernel) {
     format(why, "kernel '{}' is not among the boot modules", c.kernel);
@@ -45,7 +46,7 @@ Error load_guest_image(GuestVm& g, const VmConfig& c, const mb2::BootInfo& info,
   }
   loader::LoadRequest request;
   request.image = module_bytes(*kernel);
-  request.cmdline = c.cmdline;
+  request.cmdline = cmdline;
   request.modules = Span<const loader::GuestModule>(modules, c.module_count);
   request.rsdp_gpa = rsdp_gpa;
   loader::LoadDiagnostic diag;

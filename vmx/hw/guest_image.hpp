@@ -11,6 +11,7 @@ namespace nucleo::vmx {
 
 // rsdp_gpa: the VM's ACPI RSDP (0 without ACPI), handed to Multiboot2 guests.
 // A refusal is also explained in words to `why`.
-Error load_guest_image(GuestVm& g, const VmConfig& c, const mb2::BootInfo& info, u64 rsdp_gpa, Sink& why);
+Error load_guest_image(GuestVm& g, const VmConfig& c, Str cmdline, const mb2::BootInfo& info, u64 rsdp_gpa,
+                       Sink& why);
 
 }  // namespace nucleo::vmx

@@ -14,7 +14,8 @@ namespace nucleo::vmx {
 
 struct GuestVm;
 
-constexpr u64 kApicMmioBase = 0xFEE00000;  // the xAPIC page's guest-physical address
+constexpr u64 kApicMmioBase = 0xFEE00000;
+constexpr usize kMaxCmdlineText = 512;  // the xAPIC page's guest-physical address
 
 // What a core's idle loop runs: one vCPU of one VM.
 struct VcpuTask {
@@ -22,14 +23,46 @@ struct VcpuTask {
   u32 index = 0;
 };
 
-struct GuestVm {
+// Every started VM by its index in the configuration (for channels'
+// doorbells between VMs); filled by vmx/hw/vm_launcher.cpp.
+GuestVm* configured_vm(u32 config_index);
+ChannelTable* configured_channels();
+
+struct GuestVm final : VmServices {
   VmxVm vmx;
+  u32 config_index = 0;
+  i64 wall_seconds = 0;  // the machine's wall clock at wall_tsc
+  u64 wall_tsc = 0;
   char name[kMaxVmNameLength + 1] = {};
   u32 vcpu_count = 0;
   u32 cores[kMaxVmCores] = {};  // vCPU i runs on core cores[i]
   Vcpu vcpus[kMaxVmCores];
   VcpuTask tasks[kMaxVmCores];
   GuestStart boot_start;        // vCPU 0, from the image's loader
+  const VmConfig* config = nullptr;
+  const mb2::BootInfo* info = nullptr;
+  CmosRtc::Config rtc_config;
+  u32 restarts = 0;
+  char cmdline_text[kMaxCmdlineText] = {};
+
+  // A channel's doorbell as an I/O port, for VMs that make no hypercalls
+  // (docs/hypercalls.md, "Channels for unmodified guests"): a 1-byte OUT
+  // rings the peer like NUCLEO_HC_CHANNEL_RING.
+  class DoorbellPort final : public IoDevice {
+   public:
+    GuestVm* vm = nullptr;
+    u32 handle = 0;
+    bool io_in(u16, u8, u32&) override { return false; }
+    bool io_out(u16 port, u8 size, u32 value) override;
+  };
+  static constexpr u16 kFirstDoorbellPort = 0x5A0;
+  DoorbellPort doorbells[kMaxChannels];
+  struct ChannelFile {
+    char name[56];
+    u8 data[18];
+  };
+  ChannelFile channel_files[kMaxChannels];
+  FwCfgFile fw_cfg_files[kMaxChannels];
   HwGuestClock clock;
   PcPlatform platform;
   VirtualLapic* lapics[kMaxVmCores] = {};  // with the "lapic" device
@@ -56,8 +89,12 @@ struct GuestVm {
   // Allocates and builds the VM `c` describes; its images come from `info`'s
   // modules. VPIDs first_vpid .. first_vpid + cores - 1. A failure is
   // explained in words to `why`.
-  static Result<GuestVm*> create(const VmConfig& c, const mb2::BootInfo& info, u16 first_vpid,
-                                 ConsoleLineSink& console, Sink& why);
+  static Result<GuestVm*> create(const VmConfig& c, u32 config_index, const mb2::BootInfo& info,
+                                 u16 first_vpid, ConsoleLineSink& console, Sink& why);
+
+  // Maps the VM's channels (configured_channels()) after its RAM, gives FV
+  // guests their fw_cfg files and doorbell ports; the count of fw_cfg files.
+  Result<u32> attach_channels(bool fw_cfg);
 
   // An application processor: inactive until a SIPI (SDM Vol. 3A 10.4.2).
   static GuestStart ap_start() {
@@ -67,8 +104,26 @@ struct GuestVm {
     return s;
   }
 
+  // A fresh boot of the guest into the VM's existing memory (the channels,
+  // the virtual PC, the image); restart() first clears RAM and every device
+  // and vCPU, keeps the channels' regions, and appends nucleo.boot=N.
+  Error boot(Sink& why);
+  Error restart(Sink& why);
+  // Stopped otherwise than by its own request (on_crash decides).
+  bool crashed() const;
+  static constexpr u32 kMaxRestarts = 16;
+
   // The local APICs, their pages and the APIC-access page (SDM Vol. 3C 30).
   Error create_lapics();
+
+  // VmServices: what a vCPU's hypercalls reach beyond itself.
+  void post_event(u32 vcpu, u8 vector) override;
+  void exit_stats(nucleo_hc_exit_stats& out) override;
+  u64 wall_clock_ns() override;
+  ChannelTable* channels() override { return configured_channels(); }
+  u32 vm_index() override { return config_index; }
+  bool signal_vm(u32 vm, u32 vcpu, u8 vector) override;
+  i64 start_vcpu(u32 index, u64 entry, u32 arg) override;
 
   // Ends the VM (the first reason wins).
   void stop(StopReason reason);

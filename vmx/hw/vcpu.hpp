@@ -9,6 +9,7 @@
 #include "vmx/core/ept.hpp"
 #include "vmx/core/exit_context.hpp"
 #include "vmx/core/guest_state_init.hpp"
+#include "vmx/core/vcpu_hypercalls.hpp"
 
 namespace nucleo::vmx {
 
@@ -27,6 +28,7 @@ struct Vcpu {
   u64 lapic_page_phys = 0;
   u64 apic_access_phys = 0;
   PcPlatform* platform = nullptr;
+  VmServices* services = nullptr;  // hypercalls beyond this vCPU; nullptr: none
   u16 vpid = 0;
   u64 vmcs_phys = 0;
   bool launched = false;

@@ -5,6 +5,7 @@
 // checker's first finding; only that VM stops.
 #include "kernel/arch/cpu.hpp"
 #include "kernel/console/log.hpp"
+#include "kernel/time/clock.hpp"
 #include "kernel/virt/hw_cpu_access.hpp"
 #include "vmx/core/dispatcher.hpp"
 #include "vmx/core/event_delivery.hpp"
@@ -82,8 +83,13 @@ void run_vcpu(Vcpu& v) {
   ExitContext ctx{vm, v.regs, v.state, vmcs, cpu, capabilities()};
   ctx.lapic = v.lapic;
   ctx.platform = v.state.id == 0 ? v.platform : nullptr;  // the devices' timers and the 8259 output go to vCPU 0
+  v.state.tsc_hz = clock::tsc_hz();
+  VcpuHypercallEnv hypercalls(ctx, v.services);
+  ctx.hypercall_env = &hypercalls;
   while (!vm.stopped) {
     prepare_entry(ctx);
+    if (vm.stopped) [[unlikely]]
+      break;  // the entry path found the VM reset (INIT to its boot vCPU)
     const u64 failed = vmx_run(&v.regs, v.launched ? 1 : 0);
     if (failed) [[unlikely]] {
       report_entry_failure(v, vmcs, true);

@@ -10,6 +10,7 @@
 #include "kernel/arch/lapic.hpp"
 #include "kernel/boot_info/modules.hpp"
 #include "kernel/config/vm_config.hpp"
+#include "kernel/virt/channel/channel_table.hpp"
 #include "kernel/console/log.hpp"
 #include "kernel/lib/json_writer.hpp"
 #include "kernel/lib/placement_new.hpp"
@@ -34,6 +35,7 @@ class LogLineSink final : public ConsoleLineSink {
 constinit LogLineSink g_log_sink;
 
 constinit Config g_config;
+constinit ChannelTable g_channels;
 constinit char g_config_scratch[4096];
 constinit Str g_config_name;
 constinit GuestVm* g_vms[kMaxVms] = {};
@@ -52,31 +54,66 @@ void report_config_errors(const Config& c) {
   }
 }
 
-// The vCPU's task on its core: VMCS, then run until the VM stops, then make
-// sure the VM's other vCPUs notice.
+// Runs vCPU `index` of `g` on this core until its VM stops.
+void run_one(GuestVm& g, u32 index) {
+  Vcpu& v = g.vcpus[index];
+  const Error e = setup_vcpu(v, g.vmx, index == 0 ? g.boot_start : GuestVm::ap_start());
+  if (!e.ok()) {
+    g.stop(StopReason::hypervisor_error);
+    g.vmx.vm.diagnose("vCPU {}: VMCS set-up failed: {} ({})", index, e.what, status_name(e.status));
+    return;
+  }
+  run_vcpu(v);
+}
+
+// The vCPU's task on its core. vCPU 0's also owns the VM's life cycle:
+// when the VM stops it gathers the other vCPUs, and a crash of a VM whose
+// on_crash is "restart" boots it again on the same cores (docs/config.md).
 void run_vcpu_task(void* arg) {
   VcpuTask& task = *static_cast<VcpuTask*>(arg);
   GuestVm& g = *task.vm;
-  Vcpu& v = g.vcpus[task.index];
   // NMIs on this core now kick the vCPU to deliver a virtual NMI
   // (GuestVm::IpiKick); the host path only counts them.
   this_cpu().nmi_expected = 1;
-  const Error e = setup_vcpu(v, g.vmx, task.index == 0 ? g.boot_start : GuestVm::ap_start());
-  if (!e.ok()) {
-    g.stop(StopReason::hypervisor_error);
-    g.vmx.vm.diagnose("vCPU {}: VMCS set-up failed: {} ({})", task.index, e.what, status_name(e.status));
-  } else {
-    run_vcpu(v);
+  for (;;) {
+    run_one(g, task.index);
+    g.kick_all_but(task.index);
+    if (task.index != 0) return;
+    g_channels.vm_stopped(g.config_index);
+    for (u32 i = 1; i < g.vcpu_count; ++i)
+      while (!smp::work_done(g.cores[i])) {
+        g.kick_all_but(0);
+        clock::delay_us(1000);
+      }
+    const bool restart = g.crashed() && g.config->on_crash == VmConfig::OnCrash::restart;
+    if (!restart) return;
+    const Vm& vm = g.vmx.vm;
+    if (g.restarts >= GuestVm::kMaxRestarts) {
+      log::error("vm {}: stopped: {}: {}; not restarted again after {} restarts", vm.name,
+                 stop_reason_name(vm.stop_reason), vm.diagnosis(), g.restarts);
+      return;
+    }
+    log::warn("vm {}: stopped: {}: {}; restarting it (restart {})", vm.name, stop_reason_name(vm.stop_reason),
+              vm.diagnosis(), g.restarts + 1);
+    char why_text[200];
+    BufferSink why(why_text, sizeof why_text);
+    const Error e = g.restart(why);
+    if (!e.ok()) {
+      log::error("vm {}: cannot restart: {}", vm.name, why.view().empty() ? Str(e.what) : why.view());
+      return;
+    }
+    g_channels.vm_started(g.config_index);
+    for (u32 i = 1; i < g.vcpu_count; ++i) (void)smp::start_work(g.cores[i], run_vcpu_task, &g.tasks[i]);
   }
-  g.kick_all_but(task.index);
 }
 
 void report_vm(const GuestVm& g) {
   const Vm& vm = g.vmx.vm;
   if (vm.stop_reason == StopReason::guest_exit)
-    log::info("vm {}: the guest exited with code {}", vm.name, vm.exit_code);
+    log::info("vm {}: the guest exited with code {} ({} restarts)", vm.name, vm.exit_code, g.restarts);
   else
-    log::info("vm {}: stopped: {}: {}", vm.name, stop_reason_name(vm.stop_reason), vm.diagnosis());
+    log::info("vm {}: stopped: {}: {} ({} restarts)", vm.name, stop_reason_name(vm.stop_reason), vm.diagnosis(),
+              g.restarts);
   for (u32 i = 0; i < g.vcpu_count; ++i) {
     const ExitStats& st = g.vcpus[i].stats;
     log::info("vm {}: vCPU {} on cpu {}: {} exits (reason, count, average and minimum TSC ticks):", vm.name, i,
@@ -86,6 +123,23 @@ void report_vm(const GuestVm& g) {
         log::info("vm {}:   {:<30} {:>8} {:>8} {:>8}", vm.name, exit_reason_name(r), st.count[r],
                   st.tsc[r] / st.count[r], st.min_tsc[r]);
   }
+}
+
+// loglevel=debug: every 2 s of waiting, each vCPU's exits so far.
+void log_progress() {
+  if (log::level() < log::Level::debug) return;
+  for (u32 k = 0; k < g_vm_count; ++k)
+    for (u32 i = 0; i < g_vms[k]->vcpu_count; ++i) {
+      const ExitStats& st = g_vms[k]->vcpus[i].stats;
+      char text[200];
+      BufferSink out(text, sizeof text);
+      for (u32 r = 0; r < kExitReasonCount; ++r)
+        if (st.count[r]) format(out, " {}={}", r, st.count[r]);
+      const VcpuState& s = g_vms[k]->vcpus[i].state;
+      log::debug("vm {}: vCPU {}: {} exits:{}; hypercalls {}, started {}, timer {:#x}, pending {:#x}, events {}",
+                 g_vms[k]->vmx.vm.name, i, st.total(), out.view(), s.hypercalls, s.started, s.timer_deadline,
+                 s.pending_vector, s.events_any);
+    }
 }
 
 u32 valid_vms(const Config& c) {
@@ -102,6 +156,14 @@ bool all_done() {
 }
 
 }  // namespace
+
+GuestVm* configured_vm(u32 config_index) {
+  for (u32 k = 0; k < g_vm_count; ++k)
+    if (g_vms[k]->config_index == config_index) return g_vms[k];
+  return nullptr;
+}
+
+ChannelTable* configured_channels() { return g_channels.count() ? &g_channels : nullptr; }
 
 LaunchResult run_configured_vms(const mb2::BootInfo& info, const Cmdline& cmdline) {
   LaunchResult result;
@@ -123,12 +185,27 @@ LaunchResult run_configured_vms(const mb2::BootInfo& info, const Cmdline& cmdlin
   for (u32 i = 0; i < g_config.vm_count; ++i) result.config_errors |= !g_config.vms[i].valid;
   log::info("config {}: {} [[vm]] sections, {} valid", g_config_name, g_config.vm_count, valid_vms(g_config));
 
+  // Channel regions: host memory shared by the two VMs' EPTs; the
+  // hypervisor never reads them.
+  g_channels.build(g_config);
+  for (u32 k = 0; k < g_channels.count(); ++k) {
+    Channel& ch = g_channels.channel(k);
+    const Result<u64> region = frame_allocator().alloc_contiguous(ch.size / kPageSize);
+    if (!region) {
+      log::error("channel {}: no host memory for its {} KiB", ch.name, ch.size / KiB);
+      return result;
+    }
+    for (u64 b = 0; b < ch.size; ++b) phys_to_virt<u8>(region.value())[b] = 0;
+    ch.host_address = region.value();
+    log::info("channel {}: {} KiB between VMs '{}' and '{}'", ch.name, ch.size / KiB,
+              g_config.vms[ch.ends[0].vm].name, g_config.vms[ch.ends[1].vm].name);
+  }
   for (u32 i = 0; i < g_config.vm_count; ++i) {
     const VmConfig& c = g_config.vms[i];
     if (!c.valid) continue;
     char why_text[200];
     BufferSink why(why_text, sizeof why_text);
-    const Result<GuestVm*> vm = GuestVm::create(c, info, g_next_vpid, g_log_sink, why);
+    const Result<GuestVm*> vm = GuestVm::create(c, i, info, g_next_vpid, g_log_sink, why);
     if (!vm) {
       log::error("vm {}: not started: {}", c.name, why.view().empty() ? Str(vm.error().what) : why.view());
       continue;
@@ -142,6 +219,7 @@ LaunchResult run_configured_vms(const mb2::BootInfo& info, const Cmdline& cmdlin
               c.memory_bytes / MiB, c.kernel);
   }
   result.vms_started = g_vm_count;
+  for (u32 k = 0; k < g_vm_count; ++k) g_channels.vm_started(g_vms[k]->config_index);
   CpuSet kept = CpuSet::first_n(online);
   for (u32 k = 0; k < g_vm_count; ++k)
     for (u32 i = 0; i < g_vms[k]->vcpu_count; ++i) kept.remove(g_vms[k]->cores[i]);
@@ -158,10 +236,11 @@ LaunchResult run_configured_vms(const mb2::BootInfo& info, const Cmdline& cmdlin
   if (mine) run_vcpu_task(mine);
   // A stopped VM's vCPUs were kicked once by the vCPU that stopped it; a
   // kick can miss a core that was between exits, so repeat until all are out.
-  while (!all_done()) {
+  for (u64 waited_ms = 0; !all_done(); ++waited_ms) {
     for (u32 k = 0; k < g_vm_count; ++k)
       if (g_vms[k]->vmx.vm.stopped) g_vms[k]->kick_all_but(kMaxVmCores);
     clock::delay_us(1000);
+    if (waited_ms % 2000 == 1999) log_progress();
   }
 
   for (u32 k = 0; k < g_vm_count; ++k) {
@@ -185,6 +264,7 @@ void configured_vms_json(Sink& out) {
     vm.field("code", g.vmx.vm.exit_code);
     vm.field("stop", Str(stop_reason_name(g.vmx.vm.stop_reason)));
     vm.field("vcpus", static_cast<u64>(g.vcpu_count));
+    vm.field("restarts", static_cast<u64>(g.restarts));
     char counts_buffer[1024];
     BufferSink counts_text(counts_buffer, sizeof counts_buffer);
     JsonObjectWriter counts(counts_text);
