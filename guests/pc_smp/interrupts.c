@@ -25,7 +25,7 @@ struct __attribute__((packed)) idt_ptr {
 extern const u8 isr_stubs[];
 static struct gate idt[256];
 volatile u32 g_pongs, g_nmi_acks, g_hellos, g_unexpected;
-volatile u32 g_pings[MAX_CPUS], g_nmis[MAX_CPUS];
+volatile u32 g_pings[MAX_CPUS], g_nmis[MAX_CPUS], g_nmi_depth[MAX_CPUS], g_nmi_nested[MAX_CPUS];
 
 enum { CODE_SELECTOR = 0x08, GATE_INTERRUPT32 = 0x8E, STUB_SIZE = 16 };
 
@@ -59,8 +59,13 @@ void isr_dispatch(struct frame* f) {
   switch (f->vector) {
     case VEC_NMI: /* no EOI for NMIs (SDM Vol. 3A 11.8.5) */
       if (cpu > 0) {
-        ++g_nmis[cpu];
+        /* The first NMI sends this CPU a second one from inside its
+         * handler: NMIs are blocked until IRET (SDM Vol. 3A 6.7.1), so it
+         * must arrive after this handler returns, not nested in it. */
+        if (++g_nmis[cpu] == 1) (void)lapic_send_ipi(lapic_id(), 0x4400);
+        g_nmi_nested[cpu] |= g_nmi_depth[cpu]++ != 0;
         (void)lapic_send_ipi(g_machine.bsp_apic_id, VEC_NMI_ACK);
+        --g_nmi_depth[cpu];
       } else {
         ++g_unexpected;
       }

@@ -155,7 +155,7 @@ extern volatile u32 g_timer_ticks;
 void idt_load(void);
 void idt_init(void);
 extern volatile u32 g_pongs, g_nmi_acks, g_hellos;
-extern volatile u32 g_pings[MAX_CPUS], g_nmis[MAX_CPUS], g_unexpected;
+extern volatile u32 g_pings[MAX_CPUS], g_nmis[MAX_CPUS], g_nmi_depth[MAX_CPUS], g_nmi_nested[MAX_CPUS], g_unexpected;
 int cpu_index_of(u32 apic_id);
 
 #endif
