@@ -66,6 +66,12 @@ void enter_wait_for_sipi(ExitContext& ctx) {
   (void)ctx.vmcs.write(Vmcs32::guest_activity_state, kActivityWaitForSipi);
 }
 
+// The vCPU leaves wait-for-SIPI: its time slice starts now.
+void start_time_slice(ExitContext& ctx) {
+  if (ctx.vcpu.preemption_timer != 0)
+    (void)ctx.vmcs.write(Vmcs32::guest_preemption_timer, static_cast<u32>(ctx.vcpu.preemption_timer));
+}
+
 // NUCLEO_HC_VCPU_START: another vCPU asked this one, waiting for SIPI, to
 // start at an entry in the boot vCPU's state (docs/hypercalls.md).
 ExitAction start_requested_vcpu(ExitContext& ctx) {
@@ -80,6 +86,7 @@ ExitAction start_requested_vcpu(ExitContext& ctx) {
     return ExitAction::stop_vm(StopReason::hypervisor_error);
   }
   ctx.regs = GuestRegs{};
+  start_time_slice(ctx);
   ctx.regs.rax = NUCLEO_HC_VCPU_START_MAGIC;
   ctx.regs.rbx = ctx.vcpu.start_arg;
   return ExitAction::resume();
@@ -119,6 +126,7 @@ ExitAction handle_init_sipi(ExitContext& ctx) {
     return ExitAction::stop_vm(StopReason::hypervisor_error);
   }
   ctx.regs = GuestRegs{};
+  start_time_slice(ctx);
   return ExitAction::resume();
 }
 

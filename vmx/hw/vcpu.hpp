@@ -29,6 +29,7 @@ struct Vcpu {
   u64 apic_access_phys = 0;
   PcPlatform* platform = nullptr;
   VmServices* services = nullptr;  // hypercalls beyond this vCPU; nullptr: none
+  bool starts_waiting = false;     // an application processor: wait-for-SIPI at launch
   u16 vpid = 0;
   u64 vmcs_phys = 0;
   bool launched = false;

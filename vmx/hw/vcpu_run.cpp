@@ -77,8 +77,13 @@ void run_vcpu(Vcpu& v) {
   HwVmcs vmcs;
   HwCpuAccess cpu;
   Vm& vm = v.vm->vm;
+  // A vCPU waiting for SIPI gets its time slice when it starts (the SIPI
+  // exit): the timer does not run in that state (SDM Vol. 3C 26.5.1),
+  // though Bochs 2.7 counts it down there, and a vCPU resumed into
+  // wait-for-SIPI after such an exit never runs after its SIPI.
   if (v.state.preemption_timer)
-    (void)vmcs.write(Vmcs32::guest_preemption_timer, static_cast<u32>(v.state.preemption_timer));
+    (void)vmcs.write(Vmcs32::guest_preemption_timer,
+                     v.starts_waiting ? 0xFFFFFFFFu : static_cast<u32>(v.state.preemption_timer));
   build_cpuid_view(v.state.cpuid, cpu, v.state);
   ExitContext ctx{vm, v.regs, v.state, vmcs, cpu, capabilities()};
   ctx.lapic = v.lapic;

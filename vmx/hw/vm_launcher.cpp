@@ -57,6 +57,7 @@ void report_config_errors(const Config& c) {
 // Runs vCPU `index` of `g` on this core until its VM stops.
 void run_one(GuestVm& g, u32 index) {
   Vcpu& v = g.vcpus[index];
+  v.starts_waiting = index != 0;
   const Error e = setup_vcpu(v, g.vmx, index == 0 ? g.boot_start : GuestVm::ap_start());
   if (!e.ok()) {
     g.stop(StopReason::hypervisor_error);
