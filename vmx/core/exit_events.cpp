@@ -66,10 +66,20 @@ void enter_wait_for_sipi(ExitContext& ctx) {
   (void)ctx.vmcs.write(Vmcs32::guest_activity_state, kActivityWaitForSipi);
 }
 
-// The vCPU leaves wait-for-SIPI: its time slice starts now.
-void start_time_slice(ExitContext& ctx) {
+// The vCPU leaves wait-for-SIPI in `start`: not in IA-32e mode (it may
+// have run in 64-bit mode before its INIT), registers cleared, and its time
+// slice starts now. `what` names the cause in a diagnostic.
+ExitAction leave_wait_for_sipi(ExitContext& ctx, const GuestStart& start, const char* what) {
+  (void)ctx.vmcs.write(Vmcs32::entry_controls, ctx.vmcs.read(Vmcs32::entry_controls) & ~entry_ctl::kIa32eModeGuest);
+  const Error e = write_guest_state(ctx.vmcs, ctx.caps, start);
+  if (!e.ok()) {
+    ctx.vm.diagnose("{}: cannot write the start state: {}", what, e.what);
+    return ExitAction::stop_vm(StopReason::hypervisor_error);
+  }
+  ctx.regs = GuestRegs{};
   if (ctx.vcpu.preemption_timer != 0)
     (void)ctx.vmcs.write(Vmcs32::guest_preemption_timer, static_cast<u32>(ctx.vcpu.preemption_timer));
+  return ExitAction::resume();
 }
 
 // NUCLEO_HC_VCPU_START: another vCPU asked this one, waiting for SIPI, to
@@ -79,17 +89,10 @@ ExitAction start_requested_vcpu(ExitContext& ctx) {
   GuestStart start;
   start.mode = GuestStart::Mode::protected32;
   start.rip = ctx.vcpu.start_entry;
-  (void)ctx.vmcs.write(Vmcs32::entry_controls, ctx.vmcs.read(Vmcs32::entry_controls) & ~entry_ctl::kIa32eModeGuest);
-  const Error e = write_guest_state(ctx.vmcs, ctx.caps, start);
-  if (!e.ok()) {
-    ctx.vm.diagnose("VCPU_START: cannot write the start state: {}", e.what);
-    return ExitAction::stop_vm(StopReason::hypervisor_error);
-  }
-  ctx.regs = GuestRegs{};
-  start_time_slice(ctx);
+  const ExitAction action = leave_wait_for_sipi(ctx, start, "VCPU_START");
   ctx.regs.rax = NUCLEO_HC_VCPU_START_MAGIC;
   ctx.regs.rbx = ctx.vcpu.start_arg;
-  return ExitAction::resume();
+  return action;
 }
 
 ExitAction handle_init_sipi(ExitContext& ctx) {
@@ -118,16 +121,7 @@ ExitAction handle_init_sipi(ExitContext& ctx) {
   GuestStart start;
   start.mode = GuestStart::Mode::real;
   start.real_cs = static_cast<u16>(vector << 8);
-  // A vCPU that ran in 64-bit mode before its INIT must not re-enter in it.
-  (void)ctx.vmcs.write(Vmcs32::entry_controls, ctx.vmcs.read(Vmcs32::entry_controls) & ~entry_ctl::kIa32eModeGuest);
-  const Error e = write_guest_state(ctx.vmcs, ctx.caps, start);
-  if (!e.ok()) {
-    ctx.vm.diagnose("SIPI: cannot write the real-mode state: {}", e.what);
-    return ExitAction::stop_vm(StopReason::hypervisor_error);
-  }
-  ctx.regs = GuestRegs{};
-  start_time_slice(ctx);
-  return ExitAction::resume();
+  return leave_wait_for_sipi(ctx, start, "SIPI");
 }
 
 // HLT with a virtual PC: the vCPU sleeps in the hypervisor (its core has
