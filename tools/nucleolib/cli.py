@@ -13,7 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import bench, bench_exits, build, console, iso, packages, vm_config
+from . import bench, bench_exits, bench_fvpv, build, console, iso, packages, vm_config
 from .emulator import exit_on_sigterm
 
 
@@ -85,6 +85,17 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument("--out-dir", metavar="DIR",
                     help="where bench-exits.md goes (default docs)")
     ex.add_argument("--kernel", metavar="ELF")
+    fp = which.add_parser(
+        "fv-pv", help="the same workloads unmodified (16550, PIT, local "
+        "APIC) and paravirtualized (hypercalls) in one Bochs boot")
+    fp.add_argument("--out-dir", metavar="DIR",
+                    help="where bench-fv-pv.md/.svg go (default docs)")
+    fp.add_argument("--kernel", metavar="ELF")
+    fp.add_argument("--cpu-model", metavar="NAME", help="Bochs CPU model")
+    fp.add_argument("--timeout", type=_positive(float), metavar="S",
+                    help="default 1200")
+    fp.add_argument("--from-log", metavar="FILE",
+                    help="no boot: rewrite the report from a kept console")
     smp.add_argument("--replot", action="store_true",
                      help="no boots: rewrite the report from the consoles "
                      "the last sweep kept in <build>/bench-smp/logs")
@@ -182,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
         cmdline = " ".join(argv[cut + 1:])
         if args.command == "run":
             return cmd_run(args, cmdline)
+        if args.command == "bench" and args.bench == "fv-pv":
+            return bench_fvpv.cmd_fvpv(args, cmdline, _kernel)
         if args.command == "bench" and args.bench == "exits":
             return bench_exits.cmd_exits(args, cmdline, _kernel)
         if args.command == "bench":

@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: MIT */
+/* The workloads, each N operations timed with RDTSC, minus the same loop
+ * without the operation, and metered (meter.c) around the loop:
+ *   console_write_64/_1k  N KiB of 64-byte lines through CONSOLE_WRITE, in
+ *                  calls of 64 bytes or of 1 KiB (ops = bytes)
+ *   time_call      TIME: the PV way to read the clock (thereafter RDTSC)
+ *   timer          TIMER_ONESHOT of 1 TSC tick: the call to the handler's
+ *                  first RDTSC, interrupts enabled
+ *   self_event     SEND_EVENT to this vCPU until its handler ran: the
+ *                  stand-in for an IPI (one vCPU, see docs/bench-fv-pv.md)
+ *   idle_block     TIMER_ONESHOT for `delay` ticks, BLOCK, STI: the cycle
+ *                  minus the delay asked for
+ *   idle_hlt       the same waiting in STI; HLT instead of BLOCK */
+#include "bpv.h"
+
+enum { LINE = 64, MAX_CHUNK = 1024, MAX_SPINS = 10000000, CODE64 = 0x18 };
+
+struct idt_gate {
+  u16 offset_low, selector;
+  u8 ist, type; /* 0x8e: present, DPL 0, 64-bit interrupt gate */
+  u16 offset_mid;
+  u32 offset_high, reserved;
+};
+_Static_assert(sizeof(struct idt_gate) == 16, "SDM Vol. 3A Figure 6-8");
+
+extern const u8 pv_trap_stubs[]; /* trap_stubs.S: 16-byte stubs, 0-31, then 0x40, 0x41 */
+static struct idt_gate g_idt[256] __attribute__((aligned(16)));
+static volatile u32 g_events, g_timers;
+static volatile u64 g_handler_tsc;
+
+static void set_gate(u32 vector, u32 stub_index) {
+  const u64 h = (u64)pv_trap_stubs + 16 * stub_index;
+  g_idt[vector] = (struct idt_gate){(u16)h, CODE64, 0, 0x8e, (u16)(h >> 16), (u32)(h >> 32), 0};
+}
+
+void idt_init(void) {
+  for (u32 v = 0; v < 32; ++v) set_gate(v, v);
+  set_gate(VECTOR_EVENT, 32);
+  set_gate(VECTOR_TIMER, 33);
+  struct __attribute__((packed)) {
+    u16 limit;
+    u64 base;
+  } idtr = {sizeof g_idt - 1, (u64)g_idt};
+  __asm__ volatile("lidt %0" ::"m"(idtr));
+}
+
+void pv_trap(u64 vector, u64 rip);
+void pv_trap(u64 vector, u64 rip) {
+  if (vector == VECTOR_TIMER) {
+    g_handler_tsc = rdtsc();
+    ++g_timers;
+    return;
+  }
+  if (vector == VECTOR_EVENT) {
+    ++g_events;
+    return;
+  }
+  say("FAIL exception %U at RIP %U", vector, rip);
+  pv_exit(EXIT_EXCEPTION);
+}
+
+static u64 empty_loop(u32 n) {
+  const u64 t0 = rdtsc();
+  for (u32 i = 0; i < n; ++i) __asm__ volatile("" ::: "memory");
+  return rdtsc() - t0;
+}
+
+static u64 rdtsc_pairs(u32 n) {
+  u64 sum = 0;
+  for (u32 i = 0; i < n; ++i) {
+    const u64 t0 = rdtsc();
+    sum += rdtsc() - t0;
+  }
+  return sum;
+}
+
+static bool wait_count(volatile u32* counter, u32 old) {
+  for (u32 i = 0; i < MAX_SPINS; ++i) {
+    if (*counter != old) return true;
+    pause();
+  }
+  return false;
+}
+
+static void check(i64 rc, const char* what) {
+  if (rc < 0) {
+    say("FAIL %s returned %U", what, (u64)rc);
+    pv_exit(EXIT_CALL);
+  }
+}
+
+void bench_console(u32 kib, u32 chunk, const char* name) {
+  static char text[MAX_CHUNK];
+  if (chunk > MAX_CHUNK || chunk % LINE) return;
+  for (u32 i = 0; i < chunk; ++i) text[i] = i % LINE == LINE - 1 ? '\n' : (char)('a' + i % LINE % 26);
+  const u32 calls = kib * 1024 / chunk;
+  struct meter before;
+  meter_read(&before);
+  const u64 t0 = rdtsc();
+  for (u32 i = 0; i < calls; ++i) check(hc2(NUCLEO_HC_CONSOLE_WRITE, (u64)text, chunk), "CONSOLE_WRITE");
+  const u64 ticks = rdtsc() - t0;
+  const struct meter used = meter_since(&before);
+  report(name, calls * chunk, ticks, empty_loop(calls), used);
+}
+
+void bench_time(u32 n) {
+  static struct nucleo_hc_time t __attribute__((aligned(8)));
+  struct meter before;
+  meter_read(&before);
+  const u64 t0 = rdtsc();
+  for (u32 i = 0; i < n; ++i) check(hc1(NUCLEO_HC_TIME, (u64)&t), "TIME");
+  const u64 ticks = rdtsc() - t0;
+  const struct meter used = meter_since(&before);
+  report("time_call", n, ticks, empty_loop(n), used);
+}
+
+void bench_timer(u32 n) {
+  struct meter before;
+  u64 sum = 0;
+  sti();
+  meter_read(&before);
+  for (u32 i = 0; i < n; ++i) {
+    const u32 old = g_timers;
+    const u64 t0 = rdtsc();
+    check(hc2(NUCLEO_HC_TIMER_ONESHOT, 1, VECTOR_TIMER), "TIMER_ONESHOT");
+    if (!wait_count(&g_timers, old)) {
+      say("FAIL one-shot %u of %u never fired", i + 1, n);
+      pv_exit(EXIT_TIMER);
+    }
+    sum += g_handler_tsc - t0;
+  }
+  const struct meter used = meter_since(&before);
+  report("timer", n, sum, rdtsc_pairs(n), used);
+}
+
+void bench_self_event(u32 n) {
+  struct meter before;
+  sti();
+  meter_read(&before);
+  const u64 t0 = rdtsc();
+  for (u32 i = 0; i < n; ++i) {
+    const u32 old = g_events;
+    check(hc2(NUCLEO_HC_SEND_EVENT, 1, VECTOR_EVENT), "SEND_EVENT");
+    if (!wait_count(&g_events, old)) {
+      say("FAIL event %u of %u never arrived", i + 1, n);
+      pv_exit(EXIT_EVENT);
+    }
+  }
+  const u64 ticks = rdtsc() - t0;
+  const struct meter used = meter_since(&before);
+  report("self_event", n, ticks, empty_loop(n), used);
+}
+
+void bench_idle(u32 n, u64 delay, bool block) {
+  struct meter before;
+  u64 sum = 0;
+  meter_read(&before);
+  for (u32 i = 0; i < n; ++i) {
+    cli();
+    const u32 old = g_timers;
+    const u64 t0 = rdtsc();
+    check(hc2(NUCLEO_HC_TIMER_ONESHOT, delay, VECTOR_TIMER), "TIMER_ONESHOT");
+    for (u32 k = 0; g_timers == old; ++k) {
+      if (k == MAX_SPINS) {
+        say("FAIL idle %u of %u: the timer never woke the vCPU", i + 1, n);
+        pv_exit(EXIT_TIMER);
+      }
+      if (block) {
+        check(hc0(NUCLEO_HC_BLOCK), "BLOCK"); /* returns with the event pending; IF=0 keeps it */
+        sti_nop();
+      } else {
+        sti_hlt();
+      }
+      cli();
+    }
+    sti();
+    sum += g_handler_tsc - t0;
+  }
+  const struct meter used = meter_since(&before);
+  report(block ? "idle_block" : "idle_hlt", n, sum, delay * n + rdtsc_pairs(n), used);
+}
+
+void sleep_until(u64 tsc) {
+  for (u64 now = rdtsc(); now < tsc; now = rdtsc()) {
+    const u64 left = tsc - now;
+    cli();
+    check(hc2(NUCLEO_HC_TIMER_ONESHOT, left < NUCLEO_HC_TIMER_MAX_DELAY ? left : NUCLEO_HC_TIMER_MAX_DELAY - 1,
+              VECTOR_TIMER),
+          "TIMER_ONESHOT");
+    check(hc0(NUCLEO_HC_BLOCK), "BLOCK");
+    sti_nop();
+  }
+}
