@@ -214,12 +214,15 @@ nucleo_boot_test(NAME vms_pc_smp_and_mb2 EMULATOR bochs TIMEOUT 600 ARGS
   --reject "FAIL")
 
 # Paravirtualization and isolation (docs/hypercalls.md, docs/guests.md):
-# the PV guest uses only the hypercall ABI and exchanges 8 checked rounds
-# with an unmodified guest over a channel (shared region + doorbells).
+# the PV guest uses only the hypercall ABI on two vCPUs (VCPU_START, events
+# between them) and exchanges 8 checked rounds with an unmodified guest
+# over a channel (shared region + doorbells).
 nucleo_boot_test(NAME vms_pv_channel EMULATOR bochs TIMEOUT 600 ARGS
   --cores 4 --memory 256 --config configs/pv_channel.toml --expect-code 0 --expect-vm pv=0 --expect-vm peer=0
   --expect "^channel link: 4 KiB between VMs 'pv' and 'peer'"
   --expect "^\\[pv\\] pv: cpuid: hypervisor \"NucleoNucleo\", max leaf 0x40000001, ABI version 2"
+  --expect "^\\[pv\\] pv: vcpus: ok 2 of 2 vCPUs online. starting one again is refused"
+  --expect "^\\[pv\\] pv: events: ok 4 ping-pong rounds with each of 1 vCPUs"
   --expect "^\\[pv\\] pv: timer: ok"
   --expect "^\\[pv\\] pv: block: ok"
   --expect "^\\[peer\\] chan_peer: fw_cfg: opt/org.nucleo/channel/link .*region at 0x[0-9a-f]+, 4 KiB, doorbell port 0x5a0"

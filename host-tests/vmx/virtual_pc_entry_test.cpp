@@ -29,7 +29,7 @@ TEST(VirtualPcEntry, GivenAVcpuWithALapicAndNothingPendingWhenEnteringThenTheVir
   r.enable_apic();
   r.touch.touched.clear();
   prepare_entry(r.pc);
-  EXPECT_TRUE(r.touch.touched.count(FakeVmcs::code(Vmcs32::guest_interruptibility)));
+  EXPECT_TRUE(r.touch.touched.count(FakeVmcs::code(Vmcs32::guest_activity_state)));  // the slow path looked
   EXPECT_GE(r.cpu.rdtsc_calls, 1);
   EXPECT_EQ(r.injected(), 0u);
   EXPECT_FALSE(r.wrote(Vmcs32::entry_interruption_info));
@@ -40,13 +40,23 @@ TEST(VirtualPcEntry, GivenAVcpuWithALapicAndNothingPendingWhenEnteringThenTheVir
 
 TEST(VirtualPcEntry, GivenBlockingBySmiSavedOnExitWhenEnteringThenOnlyThatBitIsCleared) {
   VirtualPcRig r;
+  r.pc.vcpu.clear_smi_blocking = true;  // a vCPU of a multi-vCPU VM (vmx/hw/guest_vm.cpp)
   r.vmcs.set(Vmcs32::guest_interruptibility, kBlockingBySmi | kBlockingBySti);
   prepare_entry(r.pc);
   EXPECT_EQ(r.vmcs.read(Vmcs32::guest_interruptibility), kBlockingBySti);
 }
 
+TEST(VirtualPcEntry, GivenAVcpuWithoutALapicOfAMultiVcpuVmWhenEnteringThenBlockingBySmiIsClearedToo) {
+  ExitRig r;  // a paravirtual vCPU: no local APIC, nothing pending
+  r.vcpu.clear_smi_blocking = true;
+  r.vmcs.set(Vmcs32::guest_interruptibility, kBlockingBySmi);
+  prepare_entry(r.ctx);
+  EXPECT_EQ(r.vmcs.read(Vmcs32::guest_interruptibility), 0u);
+}
+
 TEST(VirtualPcEntry, GivenNoBlockingBySmiWhenEnteringThenTheInterruptibilityFieldIsNotWritten) {
   VirtualPcRig r;
+  r.pc.vcpu.clear_smi_blocking = true;
   r.vmcs.set(Vmcs32::guest_interruptibility, kBlockingByMovSs);
   prepare_entry(r.pc);
   EXPECT_FALSE(r.wrote(Vmcs32::guest_interruptibility));

@@ -73,13 +73,6 @@ u64 collect_virtual_pc(ExitContext& ctx, u64 now) {
 }  // namespace
 
 u64 prepare_virtual_pc(ExitContext& ctx) {
-  // Blocking by SMI must be 0 outside SMM (SDM Vol. 3C 27.3.1.5), and
-  // nucleo never runs guests in SMM; Bochs 2.7 nevertheless saves the bit on
-  // some exits of a vCPU whose core received INIT/SIPI traffic, and the next
-  // entry would fail. Entry is the architectural judge: clear it.
-  const u32 blocking = ctx.vmcs.read(Vmcs32::guest_interruptibility);
-  if (blocking & kBlockingBySmi) [[unlikely]]
-    (void)ctx.vmcs.write(Vmcs32::guest_interruptibility, blocking & ~kBlockingBySmi);
   // Another vCPU's INIT IPI, taken here in software: a physical INIT to a
   // vCPU that waits for SIPI stays pending (SDM Vol. 3C 25.2) and Bochs
   // turns it into endless INIT exits, so INIT IPIs travel as a host
@@ -157,6 +150,13 @@ bool collect_expired_timer(ExitContext& ctx) {
 
 void deliver_pending(ExitContext& ctx) {
   VcpuState& v = ctx.vcpu;
+  // Blocking by SMI must be 0 outside SMM (SDM Vol. 3C 27.3.1.5), and
+  // nucleo never runs guests in SMM (VcpuState::clear_smi_blocking).
+  if (v.clear_smi_blocking) {
+    const u32 blocking = ctx.vmcs.read(Vmcs32::guest_interruptibility);
+    if (blocking & kBlockingBySmi) [[unlikely]]
+      (void)ctx.vmcs.write(Vmcs32::guest_interruptibility, blocking & ~kBlockingBySmi);
+  }
   if (ctx.lapic) {
     (void)prepare_virtual_pc(ctx);
     if (v.nmi_pending && inject_nmi(ctx)) return;

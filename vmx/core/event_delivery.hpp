@@ -19,6 +19,7 @@ void deliver_pending(ExitContext& ctx);
 // nothing armed and nothing pending, is one test and no call.
 inline void prepare_entry(ExitContext& ctx) {
   if ((ctx.vcpu.timer_deadline | ctx.vcpu.pending_vector | static_cast<u64>(ctx.vcpu.has_lapic) |
+       static_cast<u64>(ctx.vcpu.clear_smi_blocking) |
        __atomic_load_n(&ctx.vcpu.events_any, __ATOMIC_RELAXED)) != 0) [[unlikely]]
     deliver_pending(ctx);
 }

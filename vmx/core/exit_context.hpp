@@ -61,6 +61,11 @@ struct VcpuState {
   // delivery, SDM Vol. 3C chapter 30); otherwise every access is emulated.
   bool has_lapic = false;
   bool apicv = false;
+  // Bochs 2.7 saves "blocking by SMI" in the interruptibility state of
+  // vCPUs whose cores send or take INIT/SIPI traffic, outside SMM, where
+  // the next entry refuses it (SDM Vol. 3C 27.3.1.5): the entry path clears
+  // it for the vCPUs of multi-vCPU VMs (vmx/core/event_delivery.cpp).
+  bool clear_smi_blocking = false;
   bool nmi_pending = false;  // a virtual NMI waits for the guest to accept it
   u64 nmis_injected = 0;
   // Hypercall events (NUCLEO_HC_SEND_EVENT, channel doorbells) to a vCPU

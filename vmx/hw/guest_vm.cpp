@@ -47,6 +47,7 @@ Result<GuestVm*> GuestVm::create(const VmConfig& c, u32 config_index, const mb2:
     v.state.id = i;
     v.state.vcpu_count = c.core_count;
     v.state.started = i == 0 ? 1 : 0;
+    v.state.clear_smi_blocking = c.core_count > 1;
     v.services = g;
     // A time slice (10 ms): the hypervisor gets its core back even from a
     // guest that spins with interrupts off, and virtual timers are due.
@@ -118,6 +119,7 @@ Error GuestVm::restart(Sink& why) {
     fresh.vcpu_count = v.state.vcpu_count;
     fresh.preemption_timer = v.state.preemption_timer;
     fresh.has_lapic = v.state.has_lapic;
+    fresh.clear_smi_blocking = v.state.clear_smi_blocking;
     fresh.started = i == 0 ? 1 : 0;
     v.state = fresh;
     if (lapics[i]) lapics[i]->reset();
