@@ -18,7 +18,7 @@ typedef _Bool bool;
 enum { false = 0, true = 1 };
 
 /* Interrupt vectors the guest asks for (32..255). */
-enum { VECTOR_EVENT = 0x40, VECTOR_TIMER = 0x41 };
+enum { VECTOR_EVENT = 0x40, VECTOR_TIMER = 0x41, VECTOR_PING = 0x42 };
 
 /* Exit codes (NUCLEO_HC_EXIT): 0 every workload ran. */
 enum { EXIT_OK = 0, EXIT_METER = 1, EXIT_CALL = 2, EXIT_TIMER = 3, EXIT_EVENT = 4, EXIT_EXCEPTION = 5 };
@@ -60,6 +60,8 @@ void report(const char* name, u32 ops, u64 ticks, u64 empty, struct meter used);
 
 /* workloads.c */
 void idt_init(void);
+void idt_load(void);
+void bench_ipi_roundtrip(u32 n);
 void bench_console(u32 kib, u32 chunk, const char* name);
 void bench_time(u32 n);
 void bench_timer(u32 n);

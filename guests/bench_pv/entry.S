@@ -46,6 +46,12 @@ _start:
         incl    %ecx
         cmpl    $512, %ecx
         jb      1b
+        call    enter_long_mode
+        ljmp    $0x18, $long64
+
+/* CR4.PAE, CR3, EFER.LME, CR0.PG: the page tables above, shared by both
+ * vCPUs. */
+enter_long_mode:
         lgdt    gdt_ptr
         movl    %cr4, %eax
         orl     $CR4_PAE, %eax
@@ -59,7 +65,17 @@ _start:
         movl    %cr0, %eax
         orl     $CR0_PG_PE, %eax
         movl    %eax, %cr0
-        ljmp    $0x18, $long64
+        ret
+
+/* vCPU 1, from NUCLEO_HC_VCPU_START (docs/hypercalls.md): flat 32-bit
+ * protected mode, paging off; its own stack, then 64-bit mode. */
+        .global ap_entry32
+ap_entry32:
+        cli
+        cld
+        movl    $ap_stack_top, %esp
+        call    enter_long_mode
+        ljmp    $0x18, $ap64
 
         .code64
 long64:
@@ -71,6 +87,19 @@ long64:
         movw    %ax, %gs
         movl    $stack_top, %esp
         call    bench_pv_main
+2:      cli
+        hlt
+        jmp     2b
+
+ap64:
+        movw    $0x10, %ax
+        movw    %ax, %ds
+        movw    %ax, %es
+        movw    %ax, %ss
+        movw    %ax, %fs
+        movw    %ax, %gs
+        movl    $ap_stack_top, %esp
+        call    bench_pv_ap_main
 2:      cli
         hlt
         jmp     2b
@@ -97,3 +126,5 @@ pd:
         .space 4096
         .space 16384
 stack_top:
+        .space 16384
+ap_stack_top:

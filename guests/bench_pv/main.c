@@ -8,6 +8,7 @@
 enum {
   CONSOLE_KIB = 4, TIME_CALLS = 1000, TIMER_SHOTS = 500, SELF_EVENTS = 500, IDLE_CYCLES = 100,
   IDLE_DELAY = 20000, /* TSC ticks of each sleep, as bench_fv's */
+  IPI_ROUNDS = 200,
 };
 /* The console workloads wait until this many TSC ticks after boot: bench_fv
  * prints its KiBs first (about 25 M ticks in Bochs, where the host's 16550
@@ -29,6 +30,7 @@ void bench_pv_main(void) {
   bench_timer(TIMER_SHOTS);
   bench_idle(IDLE_CYCLES, IDLE_DELAY, true);
   bench_idle(IDLE_CYCLES, IDLE_DELAY, false);
+  bench_ipi_roundtrip(IPI_ROUNDS);
   sleep_until(boot + kConsoleStart);
   bench_console(CONSOLE_KIB, 64, "console_write_64");
   bench_console(CONSOLE_KIB, 1024, "console_write_1k");

@@ -21,6 +21,7 @@ pv_trap_stubs:
         .endr
         STUB 0x40
         STUB 0x41
+        STUB 0x42
 
 trap_common:
         pushq   %rax

@@ -25,7 +25,7 @@ _Static_assert(sizeof(struct idt_gate) == 16, "SDM Vol. 3A Figure 6-8");
 
 extern const u8 pv_trap_stubs[]; /* trap_stubs.S: 16-byte stubs, 0-31, then 0x40, 0x41 */
 static struct idt_gate g_idt[256] __attribute__((aligned(16)));
-static volatile u32 g_events, g_timers;
+static volatile u32 g_events, g_timers, g_pings;
 static volatile u64 g_handler_tsc;
 
 static void set_gate(u32 vector, u32 stub_index) {
@@ -37,6 +37,11 @@ void idt_init(void) {
   for (u32 v = 0; v < 32; ++v) set_gate(v, v);
   set_gate(VECTOR_EVENT, 32);
   set_gate(VECTOR_TIMER, 33);
+  set_gate(VECTOR_PING, 34);
+  idt_load();
+}
+
+void idt_load(void) {  /* each vCPU loads the one IDT */
   struct __attribute__((packed)) {
     u16 limit;
     u64 base;
@@ -53,6 +58,10 @@ void pv_trap(u64 vector, u64 rip) {
   }
   if (vector == VECTOR_EVENT) {
     ++g_events;
+    return;
+  }
+  if (vector == VECTOR_PING) {  /* taken by vCPU 1 only */
+    ++g_pings;
     return;
   }
   say("FAIL exception %U at RIP %U", vector, rip);
@@ -190,4 +199,46 @@ void sleep_until(u64 tsc) {
     check(hc0(NUCLEO_HC_BLOCK), "BLOCK");
     sti_nop();
   }
+}
+
+/* vCPU 1: BLOCK until vCPU 0's ping (IF=0 keeps it pending), take it, and
+ * answer with an event to vCPU 0; forever (vCPU 0 ends the VM). */
+void bench_pv_ap_main(void);
+void bench_pv_ap_main(void) {
+  idt_load();
+  u32 seen = 0;
+  for (;;) {
+    cli();
+    while (g_pings == seen) {
+      (void)hc0(NUCLEO_HC_BLOCK);
+      sti_nop();
+      cli();
+    }
+    seen = g_pings;
+    (void)hc2(NUCLEO_HC_SEND_EVENT, 1, VECTOR_EVENT);
+  }
+}
+
+extern const u8 ap_entry32[];
+
+/* IPI round trips between the two vCPUs: SEND_EVENT to vCPU 1, which wakes
+ * from BLOCK and answers with SEND_EVENT to vCPU 0, spinning for it. The
+ * counterpart of bench_fv's fixed-IPI ping-pong. */
+void bench_ipi_roundtrip(u32 n) {
+  check(hc2(NUCLEO_HC_VCPU_START, 1, (u64)ap_entry32), "VCPU_START");  /* RDX (argument) 0 */
+  struct meter before;
+  meter_read(&before);
+  const u64 t0 = rdtsc();
+  for (u32 i = 0; i < n; ++i) {
+    const u32 old = g_events;
+    check(hc2(NUCLEO_HC_SEND_EVENT, 2, VECTOR_PING), "SEND_EVENT");
+    sti();
+    if (!wait_count(&g_events, old)) {
+      say("FAIL round trip %u of %u: no answer from vCPU 1", i + 1, n);
+      pv_exit(EXIT_EVENT);
+    }
+  }
+  const u64 ticks = rdtsc() - t0;
+  const struct meter used = meter_since(&before);
+  report("ipi_roundtrip", n, ticks, empty_loop(n), used);
 }

@@ -26,7 +26,7 @@ from pathlib import Path
 from . import bochs, build, console, svgplot, vm_config
 
 CONFIG = build.repo_root() / "configs" / "bench_fv_pv.toml"
-CORES = 4
+CORES = 5
 MEMORY_MIB = 256
 TIMEOUT_S = 1200.0
 COMMAND = "tools/nucleo bench fv-pv"
@@ -77,9 +77,8 @@ ROWS = (
         "self-IPI through ICR, EOI in the handler", "self_event",
         "SEND_EVENT to itself (the IPI stand-in)"),
     Row("IPI round trip between two vCPUs", "ipi_roundtrip",
-        "fixed IPI ping-pong, the AP idle in HLT", None,
-        "not measured yet: the PV bench guest runs on one vCPU (two-vCPU PV "
-        "guests work since the Bochs SMI-blocking fix; the row is still to add)"),
+        "fixed IPI ping-pong, the AP idle in HLT", "ipi_roundtrip",
+        "SEND_EVENT ping-pong, vCPU 1 idle in BLOCK"),
     Row("Idle/wake, beyond the 20000-tick sleep", "idle",
         "LAPIC one-shot, STI; HLT", "idle_block",
         "TIMER_ONESHOT, BLOCK, STI"),
@@ -309,8 +308,9 @@ instructions, never seconds) of `configs/bench_fv_pv.toml`: VM `fv` runs
 guests/bench_fv, an unmodified Multiboot1 kernel (32-bit, paging off) on
 two vCPUs (cores 1, 2) with a 16550, a PIT and a local APIC (xAPIC MMIO,
 on the processor's APIC virtualization); VM `pv` runs guests/bench_pv, a
-64-bit Multiboot2 kernel on one vCPU (core 3) with no device at all, only
-hypercalls. Core 0 stays with the hypervisor. Both run at the same time.
+64-bit Multiboot2 kernel on two vCPUs (cores 3 and 4; the second, started
+with VCPU_START, only answers the IPI round trips) with no device at all,
+only hypercalls. Both VMs run at the same time.
 Each guest times N operations of a workload with RDTSC and subtracts the
 same loop without the operation (for arm-to-handler and EOI timings: an
 RDTSC pair per operation). *Exits* are counted by the hypervisor: each
@@ -409,11 +409,10 @@ fails where an emulated device puts an exit in every register access.
 - **IPIs between vCPUs** cost {_v(run, 'fv', 'ipi_roundtrip')} instructions
   and {_v(run, 'fv', 'ipi_roundtrip', i=1)} exits per FV round trip (an
   APIC-write exit for each ICR write, and the target, idle in HLT, wakes
-  through a HLT exit and a host IPI to its core). The PV counterpart is
-  not measured yet: the PV bench guest runs on one vCPU (guests/pv shows
-  two-vCPU event ping-pong working, at about 2,400 instructions per round
-  trip in its own console line, but not through this table); SEND_EVENT to itself
-  above shows the ABI's per-event cost only, not a cross-core trip.
+  through a HLT exit and a host IPI to its core), against
+  {_v(run, 'pv', 'ipi_roundtrip')} instructions and
+  {_v(run, 'pv', 'ipi_roundtrip', i=1)} exits for the PV ping-pong (a
+  SEND_EVENT each way, the idle side woken from BLOCK by a host IPI).
 
 So the claim holds for the CPU and its interrupt controller, which VT-x and
 APIC virtualization run in hardware (there the unmodified guest's
