@@ -166,18 +166,24 @@ Error GuestVm::create_lapics() {
   return {};
 }
 
+void GuestVm::kick(u32 vcpu, Kick how, u8 sipi_vector) const {
+  const PerCpu* core = smp::cpu(cores[vcpu]);
+  if (!core || core == &this_cpu()) return;  // this core looks anyway before its next entry
+  if (how == Kick::nmi) (void)lapic::send_ipi(core->apic_id, lapic::Delivery::nmi);
+  if (how == Kick::sipi || how == Kick::sipi_and_wake)
+    (void)lapic::send_ipi(core->apic_id, lapic::Delivery::startup, sipi_vector);
+  if (how == Kick::wake || how == Kick::sipi_and_wake)
+    (void)lapic::send_ipi(core->apic_id, lapic::Delivery::fixed, lapic::kVectorWake);
+}
+
 void GuestVm::IpiKick::deliver(u32 target, IpiKind kind, u8 vector) {
   if (target >= vm_.vcpu_count || !vm_.lapics[target]) return;
   vm_.lapics[target]->accept(vector, kind);
-  const PerCpu* core = smp::cpu(vm_.cores[target]);
-  if (!core) return;
   switch (kind) {
-    case IpiKind::nmi: (void)lapic::send_ipi(core->apic_id, lapic::Delivery::nmi); break;
+    case IpiKind::nmi: vm_.kick(target, Kick::nmi); break;
+    case IpiKind::sipi: vm_.kick(target, Kick::sipi, vector); break;
     case IpiKind::init:  // taken in software at the target's next entry (prepare_virtual_pc)
-      (void)lapic::send_ipi(core->apic_id, lapic::Delivery::fixed, lapic::kVectorWake);
-      break;
-    case IpiKind::sipi: (void)lapic::send_ipi(core->apic_id, lapic::Delivery::startup, vector); break;
-    case IpiKind::fixed: (void)lapic::send_ipi(core->apic_id, lapic::Delivery::fixed, lapic::kVectorWake); break;
+    case IpiKind::fixed: vm_.kick(target, Kick::wake); break;
   }
 }
 
@@ -188,8 +194,7 @@ void GuestVm::post_event(u32 vcpu, u8 vector) {
     return;
   }
   vcpus[vcpu].state.post_event(vector);
-  if (const PerCpu* core = smp::cpu(cores[vcpu]); core && core != &this_cpu())
-    (void)lapic::send_ipi(core->apic_id, lapic::Delivery::fixed, lapic::kVectorWake);
+  kick(vcpu, Kick::wake);
 }
 
 void GuestVm::exit_stats(nucleo_hc_exit_stats& out) {
@@ -229,8 +234,7 @@ i64 GuestVm::start_vcpu(u32 index, u64 entry, u32 arg) {
   __atomic_store_n(&s.start_requested, 1u, __ATOMIC_RELEASE);
   // The vCPU waits for SIPI in VMX non-root: a SIPI makes it exit, and the
   // SIPI handler starts it at the entry (vmx/core/exit_events.cpp).
-  if (const PerCpu* core = smp::cpu(cores[index]))
-    (void)lapic::send_ipi(core->apic_id, lapic::Delivery::startup, 0);
+  kick(index, Kick::sipi);
   log::debug("vm {}: vCPU {} starts at {:#x} (VCPU_START)", vmx.vm.name, index, entry);
   return 0;
 }
@@ -288,11 +292,7 @@ void GuestVm::stop(StopReason reason) {
 
 void GuestVm::kick_all_but(u32 except) {
   for (u32 i = 0; i < vcpu_count; ++i) {
-    if (i == except || smp::work_done(cores[i])) continue;
-    const PerCpu* target = smp::cpu(cores[i]);
-    if (!target || target == &this_cpu()) continue;
-    (void)lapic::send_ipi(target->apic_id, lapic::Delivery::startup, 0);
-    (void)lapic::send_ipi(target->apic_id, lapic::Delivery::fixed, lapic::kVectorWake);
+    if (i != except && !smp::work_done(cores[i])) kick(i, Kick::sipi_and_wake);
   }
 }
 

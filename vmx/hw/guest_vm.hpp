@@ -128,6 +128,13 @@ struct GuestVm final : VmServices {
   // Ends the VM (the first reason wins).
   void stop(StopReason reason);
 
+  // Makes vCPU `vcpu`'s core look at it: an NMI (an NMI exit), a SIPI with
+  // `sipi_vector` (the only way out of wait-for-SIPI), a host interrupt (an
+  // external-interrupt exit, or the end of a sleep in the hypervisor), or
+  // both of the last two. Nothing when the vCPU runs on this core.
+  enum class Kick : u8 { nmi, sipi, wake, sipi_and_wake };
+  void kick(u32 vcpu, Kick how, u8 sipi_vector = 0) const;
+
   // Makes every vCPU but `except` leave the guest and notice that the VM
   // stopped: a SIPI for one waiting for SIPI (nothing else wakes that state,
   // SDM Vol. 3C 25.2), a host interrupt for one that runs. Idempotent.
