@@ -220,7 +220,7 @@ nucleo_boot_test(NAME vms_pc_smp_and_mb2 EMULATOR bochs TIMEOUT 600 ARGS
 nucleo_boot_test(NAME vms_pv_channel EMULATOR bochs TIMEOUT 600 ARGS
   --cores 4 --memory 256 --config configs/pv_channel.toml --expect-code 0 --expect-vm pv=0 --expect-vm peer=0
   --expect "^channel link: 4 KiB between VMs 'pv' and 'peer'"
-  --expect "^\\[pv\\] pv: cpuid: hypervisor \"NucleoNucleo\", max leaf 0x40000001, ABI version 2"
+  --expect "^\\[pv\\] pv: cpuid: hypervisor \"NucleoNucleo\", max leaf 0x40000002, ABI version 3"
   --expect "^\\[pv\\] pv: vcpus: ok 2 of 2 vCPUs online. starting one again is refused"
   --expect "^\\[pv\\] pv: events: ok 4 ping-pong rounds with each of 1 vCPUs"
   --expect "^\\[pv\\] pv: timer: ok"

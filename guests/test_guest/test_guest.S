@@ -45,7 +45,7 @@ _start:
         jne     1f
         cmpl    $NUCLEO_CPUID_SIGNATURE_EDX, %edx
         jne     1f
-        cmpl    $NUCLEO_CPUID_INFO_LEAF, %eax
+        cmpl    $NUCLEO_CPUID_MAX_LEAF, %eax
 1:      movl    $msg_cpuid_sig, %esi
         call    check
         movl    $1, %eax

@@ -21,7 +21,7 @@ CpuidValues host(ExitRig& r, u32 leaf, u32 subleaf = 0) { return r.cpu.cpuid(lea
 TEST(CpuidExit, GivenSignatureLeafWhenQueriedThenMaxLeafAndNucleoSignatureWithoutAskingTheHost) {
   ExitRig r;
   const CpuidValues v = guest_cpuid(r.cpu, NUCLEO_CPUID_SIGNATURE_LEAF, 0, r.vcpu);
-  EXPECT_EQ(v.eax, u32{NUCLEO_CPUID_INFO_LEAF});
+  EXPECT_EQ(v.eax, u32{NUCLEO_CPUID_ISA_LEAF});
   char signature[13] = {};
   std::memcpy(signature, &v.ebx, 4);
   std::memcpy(signature + 4, &v.ecx, 4);
@@ -38,10 +38,18 @@ TEST(CpuidExit, GivenInfoLeafWhenQueriedThenAbiVersionOnly) {
 
 TEST(CpuidExit, GivenOtherHypervisorRangeLeavesWhenQueriedThenZerosWithoutAskingTheHost) {
   ExitRig r;
-  for (u32 leaf : {0x40000002u, 0x40000010u, 0x40000100u, 0x4FFFFFFFu}) {
+  for (u32 leaf : {0x40000003u, 0x40000010u, 0x40000100u, 0x4FFFFFFFu}) {
     r.cpu.set_cpuid(leaf, {1, 2, 3, 4});
     EXPECT_EQ(guest_cpuid(r.cpu, leaf, 0, r.vcpu), CpuidValues{}) << std::hex << leaf;
   }
+  EXPECT_TRUE(r.cpu.cpuid_calls.empty());
+}
+
+TEST(CpuidExit, GivenIsaLeafWhenQueriedThenTheVmsExtensionsTheProposalCountAndTheOpcodeMap) {
+  ExitRig r;
+  EXPECT_EQ(guest_cpuid(r.cpu, NUCLEO_CPUID_ISA_LEAF, 0, r.vcpu), (CpuidValues{0, ext::kIdCount, 0x0A0F, 0}));
+  r.vcpu.extensions = ext::bit(ext::Id::vipi) | ext::bit(ext::Id::vtlbi);
+  EXPECT_EQ(guest_cpuid(r.cpu, NUCLEO_CPUID_ISA_LEAF, 7, r.vcpu), (CpuidValues{0b101, ext::kIdCount, 0x0A0F, 0}));
   EXPECT_TRUE(r.cpu.cpuid_calls.empty());
 }
 
@@ -189,7 +197,7 @@ TEST(CpuidExit, GivenCpuidExitWhenHandledThenLow32BitsSelectTheLeafResultsZeroEx
   r.regs.r15 = 0x1515;
   ASSERT_TRUE(r.exit(ExitReason::cpuid, 0, 2));
   EXPECT_TRUE(is_advance(r.last));
-  EXPECT_EQ(r.regs.rax, u64{NUCLEO_CPUID_INFO_LEAF});
+  EXPECT_EQ(r.regs.rax, u64{NUCLEO_CPUID_ISA_LEAF});
   EXPECT_EQ(r.regs.rbx, u64{NUCLEO_CPUID_SIGNATURE_EBX});
   EXPECT_EQ(r.regs.rcx, u64{NUCLEO_CPUID_SIGNATURE_ECX});
   EXPECT_EQ(r.regs.rdx, u64{NUCLEO_CPUID_SIGNATURE_EDX});

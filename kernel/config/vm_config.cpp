@@ -6,13 +6,18 @@
 #include "kernel/config/vm_config.hpp"
 
 #include "kernel/lib/format.hpp"
+#include "vmx/ext/isa_table.hpp"
 
 namespace nucleo {
 namespace {
 
-enum Key : u32 { k_name, k_cores, k_memory, k_kernel, k_modules, k_cmdline, k_kind, k_on_crash, k_devices, k_count };
-constexpr const char* kKeyNames[k_count] = {"name",    "cores", "memory",   "kernel", "modules",
-                                            "cmdline", "kind",  "on_crash", "devices"};
+enum Key : u32 {
+  k_name, k_cores, k_memory, k_kernel, k_modules, k_cmdline, k_kind, k_on_crash, k_devices, k_extensions, k_count
+};
+constexpr const char* kKeyNames[k_count] = {"name", "cores",    "memory",  "kernel",    "modules",
+                                            "cmdline", "kind", "on_crash", "devices", "extensions"};
+constexpr u32 kNeedLapic =
+    vmx::ext::bit(vmx::ext::Id::vipi) | vmx::ext::bit(vmx::ext::Id::ipiv) | vmx::ext::bit(vmx::ext::Id::pintr);
 // The required keys are the first four, so kMissing is indexed by Key.
 constexpr u32 kRequired = 4;
 constexpr const char* kMissing[kRequired] = {"missing required key 'name'", "missing required key 'cores'",
@@ -170,6 +175,10 @@ class Parser {
     if (state_ == State::section && section_ == Section::vm) {
       for (u32 k = 0; k < kRequired && vm_->error.line == 0; ++k)
         if ((seen_ & (u32{1} << k)) == 0) vm_->error = ConfigError{header_.line, header_.column, kMissing[k]};
+      // IPIs and posted interrupts are between local APICs (docs/isa/).
+      if (vm_->error.line == 0 && (vm_->extensions & kNeedLapic) && !vm_->has(Device::lapic))
+        vm_->error = ConfigError{extensions_at_.line, extensions_at_.column,
+                                 "extensions vipi, ipiv and pintr need the \"lapic\" device"};
       vm_->valid = vm_->error.line == 0;
     } else if (state_ == State::section) {
       for (u32 k = 0; k < kChannelRequired && channel_->error.line == 0; ++k)
@@ -194,7 +203,7 @@ class Parser {
       return fail(l, key_pos,
                   message("unknown key", "unknown key '{}' (a [[{}]] section has: {})",
                           l.text.substr(key_pos, min<usize>(l.pos - key_pos, 32)), vm ? "vm" : "channel",
-                          vm ? "name, cores, memory, kernel, modules, cmdline, kind, on_crash, devices"
+                          vm ? "name, cores, memory, kernel, modules, cmdline, kind, on_crash, devices, extensions"
                              : "name, vms, size"));
     if ((seen_ & (u32{1} << key)) != 0) return fail(l, key_pos, "duplicate key");
     l.skip();
@@ -382,6 +391,9 @@ class Parser {
         return true;
       case k_devices:
         return parse_array(l, "expected an array of strings", [&](Line& line) { return device_entry(line); });
+      case k_extensions:
+        extensions_at_ = at(l, start);
+        return parse_array(l, "expected an array of strings", [&](Line& line) { return extension_entry(line); });
       case k_count:
         break;
     }
@@ -414,6 +426,18 @@ class Parser {
       return true;
     }
     return fail(l, pos, "unknown device (known: uart, debug-exit, fw_cfg, pit, pic, rtc, pci, acpi, lapic)");
+  }
+  bool extension_entry(Line& l) {
+    const usize pos = l.pos;
+    Str s;
+    if (!parse_string(l, s)) return false;
+    const vmx::ext::Proposal* p = vmx::ext::by_name(s);
+    if (!p)
+      return fail(l, pos,
+                  message("unknown extension", "unknown extension (known: {})", vmx::ext::all_names()));
+    if ((vm_->extensions & vmx::ext::bit(p->id)) != 0) return fail(l, pos, "extension listed twice");
+    vm_->extensions |= vmx::ext::bit(p->id);
+    return true;
   }
   // "<digits>[K|M|G]": bytes, KiB, MiB or GiB; nullptr, or the message.
   static const char* parse_size(Str s, const char* format_error, const char* too_large, u64& out) {
@@ -512,6 +536,7 @@ class Parser {
   u32 index_ = 0;
   u32 seen_ = 0;        // bit per Key (or ChannelKey) given in the current section
   ConfigError header_;  // where the current section starts
+  ConfigError extensions_at_;  // where its extensions key is
   ConfigError err_;
   ConfigError name_pos_[kMaxVms];  // where each VM's name and cores are, for the checks across VMs
   ConfigError cores_pos_[kMaxVms];

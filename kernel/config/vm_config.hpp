@@ -60,6 +60,7 @@ struct VmConfig {
   Kind kind = Kind::unmodified;
   OnCrash on_crash = OnCrash::stop;
   u32 devices = 0;  // bitmask of device_bit(Device)
+  u32 extensions = 0;  // the extended instructions it has: vmx::ext::bit(Id) mask (docs/isa/)
   bool valid = false;
   ConfigError error;
 

@@ -10,6 +10,7 @@ the kernel's result code for `run`, ctest's for `test`, 2 for usage errors,
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 from pathlib import Path
 
@@ -59,6 +60,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="boot this ELF instead of building nucleo-kernel")
     sub.add_parser("test", help="configure, build all, run ctest "
                    "(extra args go to ctest)")
+    sub.add_parser("isa-docs", help="regenerate docs/isa/ and "
+                   "guests/include/nucleo/isa.h from the proposal table")
     mk = sub.add_parser("iso", help="build the kernel and a bootable ISO")
     mk.add_argument("-o", "--output", metavar="FILE",
                     help="default: cached under <build>/iso/")
@@ -180,6 +183,16 @@ def cmd_test(extra: list[str]) -> int:
     return build.run_ctest(extra)
 
 
+def cmd_isa_docs() -> int:
+    """Writes what vmx/ext/isa_table.cpp generates (docs/isa/, isa.h)."""
+    packages.ensure(["build"])
+    build.configure(force=False)
+    build.build("nucleo-isa-docgen")
+    tool = build.build_dir() / "host-tests" / "nucleo-isa-docgen"
+    return subprocess.run([str(tool), "--write", str(build.repo_root())],
+                          check=False).returncode
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     exit_on_sigterm()
@@ -193,6 +206,8 @@ def main(argv: list[str] | None = None) -> int:
         cmdline = " ".join(argv[cut + 1:])
         if args.command == "run":
             return cmd_run(args, cmdline)
+        if args.command == "isa-docs":
+            return cmd_isa_docs()
         if args.command == "bench" and args.bench == "fv-pv":
             return bench_fvpv.cmd_fvpv(args, cmdline, _kernel)
         if args.command == "bench" and args.bench == "exits":

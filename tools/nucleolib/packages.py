@@ -15,7 +15,7 @@ import sys
 # purpose -> (why, packages)
 PACKAGES: dict[str, tuple[str, tuple[str, ...]]] = {
     "build": ("compile the kernel and its unit tests",
-              ("clang", "lld", "cmake", "ninja-build", "libgtest-dev",
+              ("clang", "lld", "cmake", "ninja-build", "libgtest-dev", "libzydis-dev",
                "libgmock-dev", "googletest", "libclang-rt-14-dev",
                "llvm-14")),
     "iso": ("make a bootable GRUB ISO (BIOS and UEFI)",

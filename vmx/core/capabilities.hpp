@@ -118,6 +118,7 @@ struct VmxCapabilities {
   bool ept_1gb_pages() const { return (ept_vpid >> 17) & 1; }
   bool invept_single() const { return ((ept_vpid >> 20) & 1) && ((ept_vpid >> 25) & 1); }
   bool invept_all() const { return ((ept_vpid >> 20) & 1) && ((ept_vpid >> 26) & 1); }
+  bool invvpid_individual() const { return ((ept_vpid >> 32) & 1) && ((ept_vpid >> 40) & 1); }
   bool invvpid_single() const { return ((ept_vpid >> 32) & 1) && ((ept_vpid >> 41) & 1); }
   bool invvpid_all() const { return ((ept_vpid >> 32) & 1) && ((ept_vpid >> 42) & 1); }
 

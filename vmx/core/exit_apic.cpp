@@ -5,10 +5,11 @@
 #include "vmx/core/exit_apic.hpp"
 
 #include "kernel/arch/x86_bits.hpp"
-#include "kernel/virt/guest_paging.hpp"
 #include "kernel/virt/lapic/mmio_mov.hpp"
 #include "vmx/core/dispatcher.hpp"
 #include "vmx/core/exit_helpers.hpp"
+#include "vmx/core/guest_fetch.hpp"
+#include "vmx/ext/isa_exec.hpp"
 
 namespace nucleo::vmx {
 
@@ -26,49 +27,6 @@ const char* apic_access_type_name(ApicAccessType type) {
 
 namespace {
 
-struct Fetched {
-  u8 bytes[kMaxInstructionLength] = {};
-  usize count = 0;
-  u64 linear = 0;
-};
-
-// The instruction at CS:RIP, byte by byte through the guest's page tables
-// (it may straddle two pages); stops at the first byte outside the VM's RAM.
-Fetched fetch_instruction(ExitContext& ctx, bool long_mode) {
-  Fetched f;
-  const u64 rip = ctx.vmcs.read(VmcsNat::guest_rip);
-  // 64-bit mode ignores the CS base; elsewhere linear addresses wrap at 4 GiB.
-  f.linear = long_mode ? rip : (ctx.vmcs.read(VmcsNat::guest_cs_base) + rip) & 0xFFFFFFFF;
-  const GuestPagingState paging{ctx.vmcs.read(VmcsNat::guest_cr0), ctx.vmcs.read(VmcsNat::guest_cr3),
-                                ctx.vmcs.read(VmcsNat::guest_cr4), ctx.vmcs.read(Vmcs64::guest_efer)};
-  for (; f.count < kMaxInstructionLength; ++f.count) {
-    const u64 at = long_mode ? f.linear + f.count : (f.linear + f.count) & 0xFFFFFFFF;
-    const Result<u64> gpa = guest_linear_to_physical(ctx.vm, paging, at);
-    const Span<u8> byte = gpa ? ctx.vm.guest_ram(gpa.value(), 1) : Span<u8>();
-    if (byte.empty()) break;
-    f.bytes[f.count] = byte[0];
-  }
-  return f;
-}
-
-// "8b 05 10 03 e0 fe" for the diagnostic.
-struct HexBytes {
-  char text[3 * kMaxInstructionLength + 1] = {};
-  HexBytes(const u8* bytes, usize count) {
-    constexpr char kDigits[] = "0123456789abcdef";
-    usize n = 0;
-    for (usize i = 0; i < count; ++i) {
-      if (i != 0) text[n++] = ' ';
-      text[n++] = kDigits[bytes[i] >> 4];
-      text[n++] = kDigits[bytes[i] & 0xF];
-    }
-    text[n] = '\0';
-  }
-};
-
-u64 read_gpr(ExitContext& ctx, u8 reg) {
-  return reg == 4 ? ctx.vmcs.read(VmcsNat::guest_rsp) : ctx.regs.get(reg);
-}
 
 // A 32-bit destination zero-extends into the full register (in 64-bit mode
 // architecturally, SDM Vol. 1 3.4.1.1; outside it the upper half is not
@@ -91,9 +49,9 @@ ExitAction handle_apic_access(ExitContext& ctx, VirtualLapic& lapic) {
                     apic_access_type_name(type), ctx.qualification);
     return ExitAction::stop_vm(StopReason::unhandled_exit);
   }
-  const u32 cs_access = ctx.vmcs.read(Vmcs32::guest_cs_access);
-  const bool long_mode = ((cs_access >> 13) & 1) && (ctx.vmcs.read(Vmcs64::guest_efer) & x86::kEferLma);
-  const CodeSize size = long_mode ? CodeSize::bits64 : ((cs_access >> 14) & 1) ? CodeSize::bits32 : CodeSize::bits16;
+  const GuestCodeMode mode = guest_code_mode(ctx);
+  const bool long_mode = mode == GuestCodeMode::long64;
+  const CodeSize size = long_mode ? CodeSize::bits64 : mode == GuestCodeMode::protected32 ? CodeSize::bits32 : CodeSize::bits16;
   const Fetched code = fetch_instruction(ctx, long_mode);
   const Result<MmioMov> decoded = decode_mmio_mov(Span<const u8>(code.bytes, code.count), size);
   if (!decoded) {
@@ -113,7 +71,7 @@ ExitAction handle_apic_access(ExitContext& ctx, VirtualLapic& lapic) {
   }
   switch (mov.kind) {
     case MmioMovKind::load: write_gpr32(ctx, mov.reg, lapic.read(q.offset())); break;
-    case MmioMovKind::store_register: lapic.write(q.offset(), static_cast<u32>(read_gpr(ctx, mov.reg))); break;
+    case MmioMovKind::store_register: lapic.write(q.offset(), static_cast<u32>(guest_gpr(ctx, mov.reg))); break;
     case MmioMovKind::store_immediate: lapic.write(q.offset(), mov.immediate); break;
   }
   // APIC-access exits define no instruction length (28.2.4): use the decoder's.
@@ -128,6 +86,8 @@ ExitAction handle_virtualized_eoi(ExitContext& ctx, VirtualLapic& lapic) {
 
 ExitAction handle_apic_write(ExitContext& ctx, VirtualLapic& lapic) {
   const u32 offset = static_cast<u32>(ctx.qualification & 0xFFF);
+  if (offset == vlapic::kIcrLow && ctx.vcpu.extensions)
+    ext::note_icr_write(ctx, u64{lapic.page().get(vlapic::kIcrHigh)} << 32 | lapic.page().get(vlapic::kIcrLow));
   if (!lapic.after_write(offset)) {
     ctx.vm.diagnose("APIC-write exit for offset {:#x}, which the processor never reports", offset);
     return ExitAction::stop_vm(StopReason::hypervisor_error);

@@ -13,6 +13,7 @@
 #include "vmx/core/capabilities.hpp"
 #include "vmx/core/cpuid_view.hpp"
 #include "vmx/core/vmcs_access.hpp"
+#include "vmx/ext/isa_state.hpp"
 
 namespace nucleo::vmx {
 
@@ -85,6 +86,14 @@ struct VcpuState {
   u64 start_entry = 0;
   u32 start_arg = 0;
   u64 tsc_hz = 0;
+  // The extended instructions (vmx/ext): the proposals the VM enabled
+  // (ext::bit(Id) mask; the exception bitmap takes #UD when not 0) and
+  // their counters.
+  u32 extensions = 0;
+  ext::IsaStats isa;
+  // In wait-for-SIPI (atomic): a VTLBI does not wait for such a vCPU, which
+  // takes no host interrupt there and drops its translations on its SIPI.
+  u32 waiting_for_sipi = 0;
   // Filled once before the vCPU first runs (build_cpuid_view); empty, every
   // CPUID exit is computed (as in host tests that do not build it).
   CpuidView cpuid;
@@ -104,6 +113,9 @@ struct ExitContext {
   // What hypercalls may reach beyond this vCPU (other vCPUs, channels, the
   // VM's statistics); nullptr: only this vCPU (vmx/core/vcpu_hypercalls.hpp).
   HypercallEnv* hypercall_env = nullptr;
+  // What the extended instructions reach beyond this vCPU; nullptr: VTLBI
+  // cannot reach other vCPUs (it #UDs).
+  ext::IsaServices* isa = nullptr;
   // Decoded once by the dispatcher (SDM Vol. 3C 28.2.1).
   u32 basic_reason = 0;
   u64 qualification = 0;

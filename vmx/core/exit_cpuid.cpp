@@ -41,9 +41,11 @@ u32 bits_for(u32 count) {  // x2APIC ID shift wide enough for count IDs
 
 CpuidValues guest_cpuid(CpuAccess& cpu, u32 leaf, u32 subleaf, const VcpuState& vcpu) {
   if (leaf == NUCLEO_CPUID_SIGNATURE_LEAF)
-    return {NUCLEO_CPUID_INFO_LEAF, NUCLEO_CPUID_SIGNATURE_EBX, NUCLEO_CPUID_SIGNATURE_ECX, NUCLEO_CPUID_SIGNATURE_EDX};
+    return {NUCLEO_CPUID_MAX_LEAF, NUCLEO_CPUID_SIGNATURE_EBX, NUCLEO_CPUID_SIGNATURE_ECX, NUCLEO_CPUID_SIGNATURE_EDX};
   if (leaf == NUCLEO_CPUID_INFO_LEAF) return {NUCLEO_HC_ABI_VERSION, 0, 0, 0};
-  if (leaf > NUCLEO_CPUID_INFO_LEAF && leaf <= 0x4FFFFFFF) return {};
+  // The extended instructions this VM has (docs/isa/README.md, "Discovery").
+  if (leaf == NUCLEO_CPUID_ISA_LEAF) return {vcpu.extensions, ext::kIdCount, u32{ext::kEscape1} << 8 | ext::kEscape0, 0};
+  if (leaf > NUCLEO_CPUID_MAX_LEAF && leaf <= 0x4FFFFFFF) return {};
 
   CpuidValues r = cpu.cpuid(leaf, subleaf);
   switch (leaf) {

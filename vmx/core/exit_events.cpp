@@ -9,6 +9,7 @@
 #include "vmx/core/event_delivery.hpp"
 #include "vmx/core/exit_reason.hpp"
 #include "vmx/core/guest_state_init.hpp"
+#include "vmx/ext/isa_exec.hpp"
 
 namespace nucleo::vmx {
 
@@ -22,6 +23,9 @@ ExitAction handle_exception_or_nmi(ExitContext& ctx) {
   // A host NMI that arrived while the guest ran: the vCPU loop hands it to the
   // host's NMI path (vmx/hw); nothing to do for the guest.
   if (info.type() == InterruptionType::nmi) return ExitAction::resume();
+  // #UD is intercepted only in VMs with extended instructions (vmx/ext).
+  if (info.vector() == vec::kUd && info.type() == InterruptionType::hardware_exception && ctx.vcpu.extensions)
+    return ext::handle_invalid_opcode(ctx);
   if (info.vector() == vec::kMc) {
     ctx.vm.diagnose("machine check while the guest ran (RIP {:#x})", ctx.vmcs.read(VmcsNat::guest_rip));
     return ExitAction::stop_vm(StopReason::hypervisor_error);
@@ -37,7 +41,11 @@ ExitAction handle_exception_or_nmi(ExitContext& ctx) {
 
 // The host's interrupt is still pending in its local APIC (no acknowledge on
 // exit): the vCPU loop opens a window for the host IDT to take it.
-ExitAction handle_external_interrupt(ExitContext&) { return ExitAction::resume(); }
+ExitAction handle_external_interrupt(ExitContext& ctx) {
+  if (ctx.vcpu.extensions) [[unlikely]]
+    ext::note_external_interrupt(ctx);
+  return ExitAction::resume();
+}
 
 ExitAction handle_interrupt_window(ExitContext& ctx) {
   // The guest can take an interrupt now: close the window; the vCPU loop
@@ -64,12 +72,14 @@ void enter_wait_for_sipi(ExitContext& ctx) {
                          proc_controls & ~(proc::kInterruptWindowExiting | proc::kNmiWindowExiting));
   // INIT: the vCPU waits for a start-up IPI (SDM Vol. 3A 10.4.2).
   (void)ctx.vmcs.write(Vmcs32::guest_activity_state, kActivityWaitForSipi);
+  __atomic_store_n(&ctx.vcpu.waiting_for_sipi, 1u, __ATOMIC_RELEASE);
 }
 
 // The vCPU leaves wait-for-SIPI in `start`: not in IA-32e mode (it may
 // have run in 64-bit mode before its INIT), registers cleared, and its time
 // slice starts now. `what` names the cause in a diagnostic.
 ExitAction leave_wait_for_sipi(ExitContext& ctx, const GuestStart& start, const char* what) {
+  __atomic_store_n(&ctx.vcpu.waiting_for_sipi, 0u, __ATOMIC_RELEASE);
   (void)ctx.vmcs.write(Vmcs32::entry_controls, ctx.vmcs.read(Vmcs32::entry_controls) & ~entry_ctl::kIa32eModeGuest);
   const Error e = write_guest_state(ctx.vmcs, ctx.caps, start);
   if (!e.ok()) {

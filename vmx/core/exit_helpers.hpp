@@ -22,4 +22,9 @@ inline ExitAction inject_ud() { return inject_exception(vec::kUd); }
 // CPL = SS.DPL (SDM Vol. 3C 25.4.1: the VMCS keeps CPL in SS access rights).
 inline u32 guest_cpl(ExitContext& ctx) { return (ctx.vmcs.read(Vmcs32::guest_ss_access) >> 5) & 3; }
 
+// A general register by its 4-bit number (RSP lives in the VMCS).
+inline u64 guest_gpr(ExitContext& ctx, u8 reg) {
+  return reg == 4 ? ctx.vmcs.read(VmcsNat::guest_rsp) : ctx.regs.get(reg);
+}
+
 }  // namespace nucleo::vmx

@@ -6,6 +6,7 @@
 #include "kernel/arch/x86_bits.hpp"
 #include "vmx/core/dispatcher.hpp"
 #include "vmx/core/exit_helpers.hpp"
+#include "vmx/ext/isa_exec.hpp"
 
 namespace nucleo::vmx {
 
@@ -69,7 +70,10 @@ ExitAction handle_rdmsr(ExitContext& ctx) {
 ExitAction handle_wrmsr(ExitContext& ctx) {
   const auto msr = static_cast<u32>(ctx.regs.rcx);
   const u64 value = (ctx.regs.rdx & 0xFFFFFFFF) << 32 | (ctx.regs.rax & 0xFFFFFFFF);
-  if (lapic_owns(ctx, msr)) return ctx.lapic->wrmsr(msr, value).gp ? inject_gp() : ExitAction::advance();
+  if (lapic_owns(ctx, msr)) {
+    if (msr == vlapic::kMsrX2apicFirst + (vlapic::kIcrLow >> 4) && ctx.vcpu.extensions) ext::note_icr_write(ctx, value);
+    return ctx.lapic->wrmsr(msr, value).gp ? inject_gp() : ExitAction::advance();
+  }
   switch (msr) {
     case kTsc:  // the guest's TSC becomes `value` now: an offset (TSC offsetting is on)
       (void)ctx.vmcs.write(Vmcs64::tsc_offset, value - ctx.cpu.rdtsc());

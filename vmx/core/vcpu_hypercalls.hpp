@@ -16,6 +16,7 @@ class VmServices {
   // vCPU `vcpu` of this VM takes event `vector` (and is woken).
   virtual void post_event(u32 vcpu, u8 vector) = 0;
   virtual void exit_stats(nucleo_hc_exit_stats& out) = 0;
+  virtual void isa_stats(nucleo_hc_isa_stats& out) = 0;
   virtual u64 wall_clock_ns() = 0;
   virtual ChannelTable* channels() = 0;
   virtual u32 vm_index() = 0;
@@ -55,6 +56,12 @@ class VcpuHypercallEnv final : public HypercallEnv {
   void exit_stats(nucleo_hc_exit_stats& out) override {
     if (vm_) vm_->exit_stats(out);
   }
+  // A VM without services (the test VMs) has this one vCPU's counters.
+  void isa_stats(nucleo_hc_isa_stats& out) override {
+    if (vm_) vm_->isa_stats(out);
+    else ext::add_isa_stats(out, ctx_.vcpu.isa);
+  }
+  u32 isa_proposal_count() override { return ext::kIdCount; }
   ChannelTable* channels() override { return vm_ ? vm_->channels() : nullptr; }
   u32 vm_index() override { return vm_ ? vm_->vm_index() : 0; }
   bool signal_vm(u32 vm, u32 vcpu, u8 vector) override { return vm_ && vm_->signal_vm(vm, vcpu, vector); }

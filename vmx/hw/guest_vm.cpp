@@ -48,7 +48,9 @@ Result<GuestVm*> GuestVm::create(const VmConfig& c, u32 config_index, const mb2:
     v.state.vcpu_count = c.core_count;
     v.state.started = i == 0 ? 1 : 0;
     v.state.clear_smi_blocking = c.core_count > 1;
+    v.state.extensions = c.extensions;
     v.services = g;
+    v.isa = g;
     // A time slice (10 ms): the hypervisor gets its core back even from a
     // guest that spins with interrupts off, and virtual timers are due.
     if (capabilities().has_preemption_timer())
@@ -120,6 +122,7 @@ Error GuestVm::restart(Sink& why) {
     fresh.preemption_timer = v.state.preemption_timer;
     fresh.has_lapic = v.state.has_lapic;
     fresh.clear_smi_blocking = v.state.clear_smi_blocking;
+    fresh.extensions = v.state.extensions;
     fresh.started = i == 0 ? 1 : 0;
     v.state = fresh;
     if (lapics[i]) lapics[i]->reset();
@@ -208,6 +211,10 @@ void GuestVm::exit_stats(nucleo_hc_exit_stats& out) {
       out.tsc[r] += st.tsc[r];
     }
   }
+}
+
+void GuestVm::isa_stats(nucleo_hc_isa_stats& out) {
+  for (u32 i = 0; i < vcpu_count; ++i) ext::add_isa_stats(out, vcpus[i].state.isa);
 }
 
 u64 GuestVm::wall_clock_ns() {

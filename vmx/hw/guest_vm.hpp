@@ -28,7 +28,7 @@ struct VcpuTask {
 GuestVm* configured_vm(u32 config_index);
 ChannelTable* configured_channels();
 
-struct GuestVm final : VmServices {
+struct GuestVm final : VmServices, ext::IsaServices {
   VmxVm vmx;
   u32 config_index = 0;
   i64 wall_seconds = 0;  // the machine's wall clock at wall_tsc
@@ -119,6 +119,11 @@ struct GuestVm final : VmServices {
   // VmServices: what a vCPU's hypercalls reach beyond itself.
   void post_event(u32 vcpu, u8 vector) override;
   void exit_stats(nucleo_hc_exit_stats& out) override;
+  void isa_stats(nucleo_hc_isa_stats& out) override;
+
+  // ext::IsaServices (vmx/hw/guest_tlb.cpp): VTLBI's invalidations.
+  void flush_own_tlb(u32 self, u64 linear, u64 pages) override;
+  u32 broadcast_tlb_flush(u32 self) override;
   u64 wall_clock_ns() override;
   ChannelTable* channels() override { return configured_channels(); }
   u32 vm_index() override { return config_index; }

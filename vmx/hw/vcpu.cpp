@@ -103,8 +103,11 @@ Error write_controls(VmcsAccess& v, const VmxCapabilities& caps, Vcpu& vcpu) {
   NUCLEO_TRY(v.write(Vmcs32::proc_controls2, proc2.value()));
   NUCLEO_TRY(v.write(Vmcs32::exit_controls, exit.value()));
   NUCLEO_TRY(v.write(Vmcs32::entry_controls, entry.value()));
-  // #BP and #MC are intercepted: #BP to count and reflect, #MC to report.
-  NUCLEO_TRY(v.write(Vmcs32::exception_bitmap, (1u << 3) | (1u << 18)));
+  // #BP and #MC are intercepted: #BP to count and reflect, #MC to report;
+  // #UD in VMs with extended instructions, which reach nucleo that way
+  // (vmx/ext/isa_exec.hpp).
+  NUCLEO_TRY(v.write(Vmcs32::exception_bitmap,
+                     (1u << 3) | (1u << 18) | (vcpu.state.extensions != 0 ? 1u << 6 : 0)));
   NUCLEO_TRY(v.write(Vmcs32::cr3_target_count, 0));
   NUCLEO_TRY(v.write(Vmcs64::tsc_offset, 0));
   NUCLEO_TRY(v.write(Vmcs32::exit_msr_store_count, 0));

@@ -17,6 +17,9 @@ struct VmxVm {
   Vm vm;
   Ept ept;
   u64 io_bitmap_a = 0, io_bitmap_b = 0, msr_bitmap = 0;  // physical
+  // Bumped by each VTLBI (vmx/hw/guest_tlb.cpp): a vCPU whose tlb_seen is
+  // older drops its guest translations before it enters the guest again.
+  u64 tlb_generation = 0;
 };
 
 struct Vcpu {
@@ -29,10 +32,15 @@ struct Vcpu {
   u64 apic_access_phys = 0;
   PcPlatform* platform = nullptr;
   VmServices* services = nullptr;  // hypercalls beyond this vCPU; nullptr: none
+  ext::IsaServices* isa = nullptr;  // extended instructions beyond this vCPU; nullptr: none
   bool starts_waiting = false;     // an application processor: wait-for-SIPI at launch
   u16 vpid = 0;
   u64 vmcs_phys = 0;
   bool launched = false;
+  // Between the last check of tlb_generation and the end of the VM exit
+  // (atomic): what VTLBI's sender waits on (vmx/hw/guest_tlb.cpp).
+  u32 in_guest = 0;
+  u64 tlb_seen = 0;
   GuestRegs regs = {};
   VcpuState state;
   ExitStats stats;
@@ -44,6 +52,10 @@ Error create_vmx_vm(VmxVm& out, Str name, u32 id, u64 ram_bytes);
 // Allocates and fills the VMCS of `vcpu` (controls, host and guest state)
 // and leaves it current on this CPU.
 Error setup_vcpu(Vcpu& vcpu, VmxVm& vm, const GuestStart& start);
+
+// Drops the vCPU's guest translations because a VTLBI bumped its VM's
+// tlb_generation (vmx/hw/guest_tlb.cpp); on the vCPU's own core.
+void flush_stale_guest_tlb(Vcpu& vcpu);
 
 // Runs the vCPU on this CPU until its VM stops.
 void run_vcpu(Vcpu& vcpu);

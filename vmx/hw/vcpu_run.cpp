@@ -91,11 +91,19 @@ void run_vcpu(Vcpu& v) {
   v.state.tsc_hz = clock::tsc_hz();
   VcpuHypercallEnv hypercalls(ctx, v.services);
   ctx.hypercall_env = &hypercalls;
+  ctx.isa = v.isa;
+  __atomic_store_n(&v.state.waiting_for_sipi, v.starts_waiting ? 1u : 0u, __ATOMIC_RELEASE);
   while (!vm.stopped) {
     prepare_entry(ctx);
     if (vm.stopped) [[unlikely]]
       break;  // the entry path found the VM reset (INIT to its boot vCPU)
+    // VTLBI's other side (vmx/hw/guest_tlb.cpp): announce the entry, then
+    // take any invalidation a sender published before it looked.
+    __atomic_store_n(&v.in_guest, 1u, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&v.vm->tlb_generation, __ATOMIC_SEQ_CST) != v.tlb_seen) [[unlikely]]
+      flush_stale_guest_tlb(v);
     const u64 failed = vmx_run(&v.regs, v.launched ? 1 : 0);
+    __atomic_store_n(&v.in_guest, 0u, __ATOMIC_RELEASE);
     if (failed) [[unlikely]] {
       report_entry_failure(v, vmcs, true);
       vm.stopped = true;

@@ -9,19 +9,25 @@
  * are preserved. Outside 64-bit mode only the low 32 bits of RAX, RBX, RCX,
  * RDX and RSI are read. The ABI is discoverable through CPUID leaf
  * 0x40000000 (signature "NucleoNucleo", max leaf) and 0x40000001 (EAX: ABI
- * version).
+ * version); leaf 0x40000002 lists the extended instructions the VM has
+ * (guests/include/nucleo/isa.h, docs/isa/README.md).
  *
  * Version 2 added functions 5-15 and errors -4..-6; functions 0-4 and errors
- * -1..-3 are unchanged from version 1. */
+ * -1..-3 are unchanged from version 1. Version 3 added function 16 and the
+ * CPUID leaf 0x40000002. */
 #ifndef NUCLEO_HYPERCALL_H
 #define NUCLEO_HYPERCALL_H
 
 #define NUCLEO_CPUID_SIGNATURE_LEAF 0x40000000
 #define NUCLEO_CPUID_INFO_LEAF      0x40000001
+#define NUCLEO_CPUID_ISA_LEAF       0x40000002 /* EAX: extensions enabled (bit = proposal id),
+                                                  EBX: proposals the hypervisor knows,
+                                                  ECX: 0x0A0F, the opcode map (0F 0A) */
+#define NUCLEO_CPUID_MAX_LEAF       NUCLEO_CPUID_ISA_LEAF
 #define NUCLEO_CPUID_SIGNATURE_EBX  0x6c63754e /* "Nucl" */
 #define NUCLEO_CPUID_SIGNATURE_ECX  0x754e6f65 /* "eoNu" */
 #define NUCLEO_CPUID_SIGNATURE_EDX  0x6f656c63 /* "cleo" */
-#define NUCLEO_HC_ABI_VERSION 2
+#define NUCLEO_HC_ABI_VERSION 3
 
 /* Functions (RAX). Functions 0-4 (version 1) ignore the argument registers
  * they do not name; from function 5 on, every argument register a function
@@ -48,7 +54,9 @@
 #define NUCLEO_HC_VCPU_START       15 /* RBX vCPU index (1..count-1, not yet started), RCX entry GPA
                                          (< 4 GiB, in RAM), RDX 32-bit argument -> 0; the vCPU starts
                                          like the boot vCPU, EAX = NUCLEO_HC_VCPU_START_MAGIC, EBX = RDX */
-#define NUCLEO_HC_FUNCTION_COUNT   16
+#define NUCLEO_HC_ISA_STATS        16 /* RBX GPA of a struct nucleo_hc_isa_stats (8-byte aligned), RCX its
+                                         size in bytes (>= sizeof) -> bytes written */
+#define NUCLEO_HC_FUNCTION_COUNT   17
 
 #define NUCLEO_HC_CONSOLE_MAX 4096
 #define NUCLEO_HC_TIMER_MAX_DELAY 0x10000000000
@@ -99,10 +107,25 @@ struct nucleo_hc_exit_stats {
   uint64_t tsc[NUCLEO_HC_STATS_REASONS];   /* host TSC ticks spent handling them */
 };
 
+/* NUCLEO_HC_ISA_STATS: the calling VM's extended-instruction counters,
+ * summed over its vCPUs, indexed by proposal id (docs/isa/README.md). */
+#define NUCLEO_HC_ISA_PROPOSALS 8
+struct nucleo_hc_isa_stats {
+  uint32_t size;            /* sizeof(struct nucleo_hc_isa_stats) of the writer */
+  uint32_t proposal_count;  /* ids below it are meaningful */
+  uint64_t executed[NUCLEO_HC_ISA_PROPOSALS];      /* instructions emulated and retired */
+  uint64_t faulted[NUCLEO_HC_ISA_PROPOSALS];       /* #UD/#GP by the proposal's rules */
+  uint64_t targets[NUCLEO_HC_ISA_PROPOSALS];       /* other vCPUs reached */
+  uint64_t elided_exits[NUCLEO_HC_ISA_PROPOSALS];  /* exits the feature would remove */
+  uint64_t emulation_tsc[NUCLEO_HC_ISA_PROPOSALS]; /* host TSC ticks spent emulating */
+};
+
 #ifdef __cplusplus
+static_assert(sizeof(struct nucleo_hc_isa_stats) == 8 + 40 * NUCLEO_HC_ISA_PROPOSALS, "ABI layout");
 static_assert(sizeof(struct nucleo_hc_time) == 32, "ABI layout");
 static_assert(sizeof(struct nucleo_hc_exit_stats) == 32 + 16 * NUCLEO_HC_STATS_REASONS, "ABI layout");
 #else
+_Static_assert(sizeof(struct nucleo_hc_isa_stats) == 8 + 40 * NUCLEO_HC_ISA_PROPOSALS, "ABI layout");
 _Static_assert(sizeof(struct nucleo_hc_time) == 32, "ABI layout");
 _Static_assert(sizeof(struct nucleo_hc_exit_stats) == 32 + 16 * NUCLEO_HC_STATS_REASONS, "ABI layout");
 #endif

@@ -3,6 +3,7 @@
 // every error with its exact line, column and message, recovery after a bad
 // VM, the checks across VMs, channels and the fixed limits.
 #include "kernel/config/vm_config.hpp"
+#include "vmx/ext/isa_table.hpp"
 
 #include <gtest/gtest.h>
 
@@ -108,7 +109,7 @@ struct LineError {
 
 const LineError kLineErrors[] = {
     {"= 1", 1, "expected a key"},
-    {"nmae = \"x\"", 1, "unknown key 'nmae' (a [[vm]] section has: name, cores, memory, kernel, modules, cmdline, kind, on_crash, devices)"},
+    {"nmae = \"x\"", 1, "unknown key 'nmae' (a [[vm]] section has: name, cores, memory, kernel, modules, cmdline, kind, on_crash, devices, extensions)"},
     {"\"name\" = \"x\"", 1, "quoted keys are not supported"},
     {"vm.name = \"x\"", 3, "dotted keys are not supported"},
     {"kind \"x\"", 6, "expected '=' after the key"},
@@ -165,7 +166,27 @@ const LineError kLineErrors[] = {
     {"devices = [\"uart\", \"floppy\"]", 20,
      "unknown device (known: uart, debug-exit, fw_cfg, pit, pic, rtc, pci, acpi, lapic)"},
     {"devices = [\"uart\", \"uart\"]", 20, "device listed twice"},
+    {"extensions = [\"vipi\", \"avx1024\"]", 23, "unknown extension (known: vipi, ipiv, vtlbi, pintr)"},
+    {"extensions = [\"vtlbi\", \"vtlbi\"]", 24, "extension listed twice"},
+    {"extensions = \"vipi\"", 14, "expected an array of strings"},
 };
+
+TEST(VmConfig, GivenExtensionsWhenParsedThenTheirBitsAreSetAndApicOnesNeedTheLapicDevice) {
+  const std::string head = "[[vm]]\nname = \"a\"\ncores = [1]\nmemory = \"16M\"\nkernel = \"k\"\n";
+  const Parsed with_lapic(head + "devices = [\"lapic\"]\nextensions = [\"pintr\", \"vipi\", \"vtlbi\", \"ipiv\"]\n");
+  ASSERT_TRUE(with_lapic.vm(0).valid) << error_of(with_lapic.vm(0).error);
+  EXPECT_EQ(with_lapic.vm(0).extensions, vmx::ext::kAllIds);
+  const Parsed tlb_only(head + "extensions = [\"vtlbi\"]\n");
+  ASSERT_TRUE(tlb_only.vm(0).valid) << error_of(tlb_only.vm(0).error);
+  EXPECT_EQ(tlb_only.vm(0).extensions, vmx::ext::bit(vmx::ext::Id::vtlbi));
+  const Parsed none(head);
+  EXPECT_EQ(none.vm(0).extensions, 0u);
+  for (const char* name : {"vipi", "ipiv", "pintr"}) {
+    const Parsed without_lapic(head + "extensions = [\"" + name + "\"]\n");
+    EXPECT_FALSE(without_lapic.vm(0).valid) << name;
+    EXPECT_EQ(error_of(without_lapic.vm(0).error), "6:14: extensions vipi, ipiv and pintr need the \"lapic\" device");
+  }
+}
 
 TEST(VmConfig, GivenEachSyntaxOrValueErrorWhenParsedThenTheVmHasItsLineColumnAndMessage) {
   for (const LineError& c : kLineErrors) {

@@ -79,19 +79,35 @@ u64 send_event(HypercallEnv& env, const Args& a) {
   return 0;
 }
 
-u64 exit_stats(HypercallEnv& env, const Args& a) {
+// EXIT_STATS and ISA_STATS: a counters struct copied out whole; RCX is the
+// guest's buffer size, at least the struct's.
+template <typename Stats, typename Fill>
+u64 stats_out(HypercallEnv& env, const Args& a, Fill fill) {
   if (!reserved_zero(a, 3)) return error(NUCLEO_HC_E_INVALID);
-  if (a.a2 < sizeof(nucleo_hc_exit_stats)) return error(NUCLEO_HC_E_RANGE);
+  if (a.a2 < sizeof(Stats)) return error(NUCLEO_HC_E_RANGE);
   // Checked before the env does any work; copy_out checks again.
   if ((a.a1 & 7) != 0) return error(NUCLEO_HC_E_INVALID);
-  if (env.guest_memory(a.a1, sizeof(nucleo_hc_exit_stats)).empty()) return error(NUCLEO_HC_E_RANGE);
-  static_assert(sizeof(nucleo_hc_exit_stats) < 2048, "kept on the hypervisor stack");
-  nucleo_hc_exit_stats stats{};
-  env.exit_stats(stats);
+  if (env.guest_memory(a.a1, sizeof(Stats)).empty()) return error(NUCLEO_HC_E_RANGE);
+  static_assert(sizeof(Stats) < 2048, "kept on the hypervisor stack");
+  Stats stats{};
+  fill(stats);
   stats.size = sizeof stats;
-  stats.reason_count = NUCLEO_HC_STATS_REASONS;
   const u64 status = copy_out(env, a.a1, &stats, sizeof stats);
   return status != 0 ? status : sizeof stats;
+}
+
+u64 exit_stats(HypercallEnv& env, const Args& a) {
+  return stats_out<nucleo_hc_exit_stats>(env, a, [&env](nucleo_hc_exit_stats& s) {
+    env.exit_stats(s);
+    s.reason_count = NUCLEO_HC_STATS_REASONS;
+  });
+}
+
+u64 isa_stats(HypercallEnv& env, const Args& a) {
+  return stats_out<nucleo_hc_isa_stats>(env, a, [&env](nucleo_hc_isa_stats& s) {
+    env.isa_stats(s);
+    s.proposal_count = env.isa_proposal_count();
+  });
 }
 
 // The channel functions. A VM without channels gets E_NOT_FOUND from a
@@ -219,6 +235,9 @@ HypercallResult dispatch_hypercall(HypercallRegs& r, const HypercallCaller& call
     }
     case NUCLEO_HC_EXIT_STATS:
       r.rax = exit_stats(env, a);
+      return complete();
+    case NUCLEO_HC_ISA_STATS:
+      r.rax = isa_stats(env, a);
       return complete();
     case NUCLEO_HC_CHANNEL_LOOKUP:
       r.rax = channel_lookup(env, a);

@@ -65,6 +65,10 @@ class HypercallEnv {
   // The calling VM's exits so far, summed over its vCPUs. `out` arrives
   // zeroed; the dispatcher sets size and reason_count itself.
   virtual void exit_stats(nucleo_hc_exit_stats& out) = 0;
+  // The calling VM's extended-instruction counters (vmx/ext), likewise;
+  // the dispatcher sets size and proposal_count.
+  virtual void isa_stats(nucleo_hc_isa_stats& out) = 0;
+  virtual u32 isa_proposal_count() = 0;
 
   // Channels: the table (nullptr: the VM has none), the calling VM's index
   // in it (its index in the configuration), and delivery of a doorbell to

@@ -126,6 +126,8 @@ class VirtualLapic {
   // Own core: merge interrupts accepted from other cores into IRR. The
   // queries below do it themselves.
   void sync_incoming();
+  // Something another core posted that sync_incoming() has not merged yet.
+  bool has_incoming() const { return __atomic_load_n(&incoming_any_, __ATOMIC_RELAXED) != 0; }
 
   // (a) software injection: the highest IRR vector whose priority class is
   // above PPR, or -1; acknowledge() is the INTA cycle: IRR -> ISR, PPR.

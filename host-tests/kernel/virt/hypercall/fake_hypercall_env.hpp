@@ -41,6 +41,12 @@ class FakeHypercallEnv final : public HypercallEnv {
     out.count[18] = 56;  // VMCALL
     out.tsc[18] = 5600;
   }
+  void isa_stats(nucleo_hc_isa_stats& out) override {
+    ++isa_stats_calls;
+    out.executed[0] = 12;
+    out.elided_exits[1] = 34;
+  }
+  u32 isa_proposal_count() override { return 4; }
   ChannelTable* channels() override { return table; }
   u32 vm_index() override { return vm; }
   bool signal_vm(u32 target_vm, u32 vcpu, u8 vector) override {
@@ -89,6 +95,7 @@ class FakeHypercallEnv final : public HypercallEnv {
   std::vector<Signal> signals;
   std::vector<Start> starts;
   u32 stats_calls = 0;
+  u32 isa_stats_calls = 0;
   u64 memory_requests = 0;
   bool spans_inside = true;
 };

@@ -33,12 +33,12 @@ struct Rig {
   void put(u64 gpa, const std::string& text) { std::memcpy(env.ram.data() + gpa, text.data(), text.size()); }
   bool nothing_done() const {
     return env.console.empty() && env.timers.empty() && env.events.empty() && env.signals.empty() &&
-           env.stats_calls == 0 && env.starts.empty();
+           env.stats_calls == 0 && env.isa_stats_calls == 0 && env.starts.empty();
   }
 };
 
 // Every function number, for the checks that apply to all of them.
-constexpr u64 kFunctions[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+constexpr u64 kFunctions[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
 static_assert(sizeof kFunctions / sizeof kFunctions[0] == NUCLEO_HC_FUNCTION_COUNT);
 
 TEST(HypercallDispatch, GivenCplAboveZeroWhenAnyFunctionIsCalledThenPrivilegeErrorAndNothingHappens) {
@@ -63,9 +63,9 @@ TEST(HypercallDispatch, GivenUnknownFunctionWhenCalledThenUnknownError) {
   }
 }
 
-TEST(HypercallDispatch, GivenVersionWhenCalledThenAbiVersionTwoAndOtherRegistersKept) {
+TEST(HypercallDispatch, GivenVersionWhenCalledThenAbiVersionThreeAndOtherRegistersKept) {
   Rig r;
-  EXPECT_EQ(r.call(NUCLEO_HC_VERSION, 0x1111, 0x2222, 0x3333, 0x4444), 2u);
+  EXPECT_EQ(r.call(NUCLEO_HC_VERSION, 0x1111, 0x2222, 0x3333, 0x4444), 3u);
   EXPECT_EQ(r.regs.rbx, 0x1111u);
   EXPECT_EQ(r.regs.rcx, 0x2222u);
   EXPECT_EQ(r.regs.rdx, 0x3333u);
@@ -75,7 +75,7 @@ TEST(HypercallDispatch, GivenVersionWhenCalledThenAbiVersionTwoAndOtherRegisters
 TEST(HypercallDispatch, GivenOutsideLongModeWhenHighBitsAreSetThenOnlyTheLowHalvesCountAndHighHalvesAreKept) {
   Rig r;
   r.caller.long_mode = false;
-  EXPECT_EQ(r.call(u64{0xABCD} << 32 | NUCLEO_HC_VERSION), 2u);
+  EXPECT_EQ(r.call(u64{0xABCD} << 32 | NUCLEO_HC_VERSION), 3u);
   r.put(0x100, "hi");
   EXPECT_EQ(r.call(u64{7} << 32 | NUCLEO_HC_CONSOLE_WRITE, u64{1} << 40 | 0x100, u64{1} << 33 | 2), 2u);
   EXPECT_EQ(r.env.console, "hi");
@@ -265,6 +265,31 @@ TEST(HypercallDispatch, GivenExitStatsWithABadBufferWhenCalledThenErrorAndTheEnv
   EXPECT_EQ(r.call(NUCLEO_HC_EXIT_STATS, 0x1000, size, 0, 1), err(NUCLEO_HC_E_INVALID));
   EXPECT_EQ(r.env.stats_calls, 0u);
   EXPECT_EQ(r.call(NUCLEO_HC_EXIT_STATS, end - size, size), size);  // the last place that fits
+}
+
+TEST(HypercallDispatch, GivenIsaStatsWithRoomWhenCalledThenTheCountersAreWrittenAndTheirSizeReturned) {
+  Rig r;
+  EXPECT_EQ(r.call(NUCLEO_HC_ISA_STATS, 0x1000, 4096), sizeof(nucleo_hc_isa_stats));
+  nucleo_hc_isa_stats s;
+  std::memcpy(&s, r.env.ram.data() + 0x1000, sizeof s);
+  EXPECT_EQ(s.size, sizeof s);
+  EXPECT_EQ(s.proposal_count, 4u);
+  EXPECT_EQ(s.executed[0], 12u);
+  EXPECT_EQ(s.elided_exits[1], 34u);
+  EXPECT_EQ(s.faulted[0], 0u);
+  EXPECT_EQ(r.env.ram[0x1000 + sizeof s], 0);
+}
+
+TEST(HypercallDispatch, GivenIsaStatsWithABadBufferWhenCalledThenErrorAndTheEnvIsNotAsked) {
+  Rig r;
+  const u64 size = sizeof(nucleo_hc_isa_stats);
+  const u64 end = r.env.ram.size();
+  EXPECT_EQ(r.call(NUCLEO_HC_ISA_STATS, 0x1000, size - 1), err(NUCLEO_HC_E_RANGE));
+  EXPECT_EQ(r.call(NUCLEO_HC_ISA_STATS, 0x1004, size), err(NUCLEO_HC_E_INVALID));
+  EXPECT_EQ(r.call(NUCLEO_HC_ISA_STATS, end - size + 8, size), err(NUCLEO_HC_E_RANGE));
+  EXPECT_EQ(r.call(NUCLEO_HC_ISA_STATS, 0x1000, size, 1), err(NUCLEO_HC_E_INVALID));
+  EXPECT_EQ(r.env.isa_stats_calls, 0u);
+  EXPECT_EQ(r.call(NUCLEO_HC_ISA_STATS, end - size, size), size);
 }
 
 // Two VMs ("a" = 0, "b" = 1) joined by "link" (8 KiB) and "a" alone with "c"

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: MIT
+// The proposal table (vmx/ext/isa_table.hpp): ids, names, encodings and the
+// cost model's arithmetic.
+#include "vmx/ext/isa_table.hpp"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+
+namespace nucleo::vmx::ext {
+namespace {
+
+TEST(IsaTable, GivenTheTableWhenWalkedThenEachEntrySitsAtItsIdWithUniqueNamesAndOpcodes) {
+  std::set<std::string> names;
+  std::set<u8> opcodes;
+  std::string listed;
+  for (u32 i = 0; i < kIdCount; ++i) {
+    const Proposal& p = kProposals[i];
+    EXPECT_EQ(static_cast<u32>(p.id), i);
+    EXPECT_TRUE(names.insert(p.name).second) << p.name;
+    EXPECT_EQ(by_name(Str(p.name)), &p);
+    EXPECT_EQ(&proposal(p.id), &p);
+    for (const char* text : {p.title, p.operation, p.faults, p.vmx_changes, p.replaces, p.workload, p.cost_basis})
+      EXPECT_NE(std::string(text), "") << p.name;
+    if (p.kind == Kind::guest_instruction) {
+      EXPECT_NE(p.opcode, 0) << p.name;
+      EXPECT_TRUE(opcodes.insert(p.opcode).second) << p.name;
+      EXPECT_EQ(by_opcode(p.opcode), &p);
+    } else {
+      EXPECT_EQ(p.opcode, 0) << p.name;
+    }
+    listed += (i ? ", " : "") + std::string(p.name);
+  }
+  EXPECT_EQ(listed, all_names());
+  EXPECT_EQ(by_name(Str("nope")), nullptr);
+  EXPECT_EQ(by_opcode(0), nullptr);
+  EXPECT_EQ(kAllIds, (1u << kIdCount) - 1);
+}
+
+TEST(IsaTable, GivenACostModelWhenConvertedThenEachUnitWeighsItsCalibration) {
+  static_assert(instruction_equivalents(CostModel{}) == 0);
+  constexpr Calibration k{1, 10, 100, 1000};
+  static_assert(instruction_equivalents(CostModel{3, 0, 0, 0}, k) == 3);
+  static_assert(instruction_equivalents(CostModel{0, 2, 0, 0}, k) == 20);
+  static_assert(instruction_equivalents(CostModel{0, 0, 2, 0}, k) == 200);
+  static_assert(instruction_equivalents(CostModel{1, 1, 1, 1}, k) == 1111);
+  EXPECT_EQ(instruction_equivalents(proposal(Id::vipi).cost),
+            12u * kCalibration.microcode_step + 3u * kCalibration.memory_access + 2u * kCalibration.line_transfer +
+                kCalibration.interconnect_message);
+  EXPECT_STREQ(kind_name(Kind::vmx_feature), "VMX feature");
+}
+
+}  // namespace
+}  // namespace nucleo::vmx::ext

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: MIT
+#include "vmx/core/guest_fetch.hpp"
+
+#include "kernel/arch/x86_bits.hpp"
+#include "kernel/virt/guest_paging.hpp"
+
+namespace nucleo::vmx {
+
+GuestCodeMode guest_code_mode(ExitContext& ctx) {
+  if (!(ctx.vmcs.read(VmcsNat::guest_cr0) & 1)) return GuestCodeMode::real;
+  const u32 cs_access = ctx.vmcs.read(Vmcs32::guest_cs_access);
+  if (((cs_access >> 13) & 1) && (ctx.vmcs.read(Vmcs64::guest_efer) & x86::kEferLma)) return GuestCodeMode::long64;
+  return ((cs_access >> 14) & 1) ? GuestCodeMode::protected32 : GuestCodeMode::protected16;
+}
+
+Fetched fetch_instruction(ExitContext& ctx, bool long_mode) {
+  Fetched f;
+  const u64 rip = ctx.vmcs.read(VmcsNat::guest_rip);
+  // 64-bit mode ignores the CS base; elsewhere linear addresses wrap at 4 GiB.
+  f.linear = long_mode ? rip : (ctx.vmcs.read(VmcsNat::guest_cs_base) + rip) & 0xFFFFFFFF;
+  const GuestPagingState paging{ctx.vmcs.read(VmcsNat::guest_cr0), ctx.vmcs.read(VmcsNat::guest_cr3),
+                                ctx.vmcs.read(VmcsNat::guest_cr4), ctx.vmcs.read(Vmcs64::guest_efer)};
+  for (; f.count < kMaxInstructionLength; ++f.count) {
+    const u64 at = long_mode ? f.linear + f.count : (f.linear + f.count) & 0xFFFFFFFF;
+    const Result<u64> gpa = guest_linear_to_physical(ctx.vm, paging, at);
+    const Span<u8> byte = gpa ? ctx.vm.guest_ram(gpa.value(), 1) : Span<u8>();
+    if (byte.empty()) break;
+    f.bytes[f.count] = byte[0];
+  }
+  return f;
+}
+
+HexBytes::HexBytes(const u8* bytes, usize count) {
+  constexpr char kDigits[] = "0123456789abcdef";
+  usize n = 0;
+  for (usize i = 0; i < count && i < kMaxInstructionLength; ++i) {
+    if (i != 0) text[n++] = ' ';
+    text[n++] = kDigits[bytes[i] >> 4];
+    text[n++] = kDigits[bytes[i] & 0xF];
+  }
+  text[n] = '\0';
+}
+
+}  // namespace nucleo::vmx

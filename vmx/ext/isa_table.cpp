@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: MIT
+// The proposals (isa_table.hpp). The prose here is what docs/isa/ shows:
+// tools/nucleo isa-docs regenerates the pages from it and a test checks
+// that the committed pages match.
+#include "vmx/ext/isa_table.hpp"
+
+namespace nucleo::vmx::ext {
+
+const char* kind_name(Kind k) {
+  switch (k) {
+    case Kind::guest_instruction:
+      return "guest instruction";
+    case Kind::root_instruction:
+      return "root-mode instruction";
+    case Kind::vmx_feature:
+      return "VMX feature";
+  }
+  return "?";
+}
+
+const Proposal kProposals[kIdCount] = {
+    {
+        .id = Id::vipi,
+        .name = "vipi",
+        .mnemonic = "VIPI",
+        .kind = Kind::guest_instruction,
+        .title = "Direct virtual IPI",
+        .opcode = 0x01,
+        .operands = "r32, r32",
+        .operand_roles = "ModRM.reg: destination APIC ID of a vCPU of the same VM (bits 31:0; FFFFFFFFH: every vCPU "
+                         "of the VM but the sender). ModRM.rm: vector (bits 7:0; bits 31:8 reserved, 0). In 64-bit "
+                         "mode REX.R and REX.B extend the register numbers; bits 63:32 are ignored.",
+        .operation = "IF CPL > 0 THEN #GP(0); FI;\n"
+                     "vector := SRC[7:0];\n"
+                     "IF SRC[31:8] != 0 OR vector < 16 THEN #GP(0); FI;\n"
+                     "IF DEST[31:0] = FFFFFFFFH THEN targets := every vCPU of this VM but this one;\n"
+                     "ELSE IF DEST[31:0] names no vCPU of this VM THEN #GP(0);\n"
+                     "ELSE targets := { the vCPU with APIC ID DEST[31:0] }; FI;\n"
+                     "FOR EACH t IN targets DO\n"
+                     "  PID := PID_POINTER_TABLE[t];  (* the target's posted-interrupt descriptor *)\n"
+                     "  PID.PIR[vector] := 1 (atomic);\n"
+                     "  IF PID.ON = 0 THEN PID.ON := 1; send the notification vector to PID.NDST; FI;\n"
+                     "OD;\n"
+                     "(* The target processes the posted interrupt without a VM exit (SDM Vol. 3C 30.6). *)",
+        .faults = "#UD: the VM's CPUID.40000002H:EAX[0] is 0 (not enabled), a LOCK, 66H, F2H or F3H prefix, "
+                  "ModRM.mod != 11B, or real-address or virtual-8086 mode.\n"
+                  "#GP(0): CPL > 0; vector < 16 or SRC[31:8] != 0; a destination that is no vCPU of the VM.",
+        .vmx_changes = "Uses the PID-pointer table of IPI virtualization (VMCS 64-bit fields \"PID-pointer table "
+                       "address\" and \"last PID-pointer index\") without the ICR: no APIC-write or WRMSR exit on "
+                       "the sender, and posted-interrupt processing on the target (no external-interrupt exit).",
+        .replaces = "The guest writes the ICR (x2APIC WRMSR 830H or the xAPIC page): a WRMSR or APIC-write exit, "
+                    "the hypervisor's virtual APIC sends the IPI, a host IPI kicks the target's core, and the target "
+                    "takes an external-interrupt exit before the virtual interrupt is delivered.",
+        .workload = "ipi: one vCPU sends N IPIs to every other vCPU in turn and waits for each handler's "
+                    "acknowledgement (round trips); baseline by ICR, extension by VIPI.",
+        .cost = {.microcode_steps = 12, .memory_accesses = 3, .line_transfers = 2, .interconnect_messages = 1},
+        .per_target = {},
+        .cost_basis = "Decode and checks, one PID-pointer table load, an atomic OR into the target's PIR and the ON "
+                      "test-and-set (the PID line moves to the sender and back: two line transfers), one "
+                      "notification message to the target core.",
+    },
+    {
+        .id = Id::ipiv,
+        .name = "ipiv",
+        .mnemonic = "(ICR write)",
+        .kind = Kind::vmx_feature,
+        .title = "IPI virtualization of the ICR (transparent form of VIPI)",
+        .opcode = 0,
+        .operands = "",
+        .operand_roles = "None: the guest's existing ICR writes (xAPIC offset 300H, x2APIC MSR 830H).",
+        .operation = "ON a guest write of the ICR with delivery mode fixed, physical destination, no shorthand:\n"
+                     "  carry it out as VIPI does (PID-pointer table, PIR, notification);\n"
+                     "  no VM exit;\n"
+                     "OTHERWISE: the APIC-write or WRMSR exit of today.",
+        .faults = "None beyond those of the ICR write itself.",
+        .vmx_changes = "Tertiary processor-based control \"IPI virtualization\" with the PID-pointer table (Intel "
+                       "ships it from Sapphire Rapids on; Bochs 2.7 has none): nucleo keeps its software path and "
+                       "counts each ICR exit the control would have removed.",
+        .replaces = "The APIC-write (xAPIC) or WRMSR (x2APIC) exit of every IPI a guest sends, and the software "
+                    "delivery behind it.",
+        .workload = "ipi: the baseline (ICR) round trips of the same run; the exits the feature removes are "
+                    "counted as they happen.",
+        .cost = {.microcode_steps = 12, .memory_accesses = 3, .line_transfers = 2, .interconnect_messages = 1},
+        .per_target = {},
+        .cost_basis = "The same work as VIPI, triggered by the ICR write instead of a new opcode.",
+    },
+    {
+        .id = Id::vtlbi,
+        .name = "vtlbi",
+        .mnemonic = "VTLBI",
+        .kind = Kind::guest_instruction,
+        .title = "Broadcast guest TLB invalidation with completion",
+        .opcode = 0x02,
+        .operands = "r64, r64",
+        .operand_roles = "ModRM.reg: linear address of the first page (bits 11:0 ignored; outside 64-bit mode bits "
+                         "63:32 ignored). ModRM.rm: number of 4-KiB pages, 1 to 512; 0: every translation of the "
+                         "VM's current address spaces, global ones included.",
+        .operation = "IF CPL > 0 THEN #GP(0); FI;\n"
+                     "IF SRC > 512 THEN #GP(0); FI;\n"
+                     "FOR EACH vCPU v OF THIS VM (this one included) DO\n"
+                     "  invalidate v's TLB and paging-structure-cache entries for\n"
+                     "    [DEST[63:12] << 12, + SRC * 4096) (SRC = 0: all of them), tagged with v's VPID;\n"
+                     "OD;\n"
+                     "wait until every vCPU acknowledged (TLBSYNC folded in): when VTLBI retires, no vCPU of\n"
+                     "the VM can use a translation cached before it.",
+        .faults = "#UD: the VM's CPUID.40000002H:EAX[2] is 0 (not enabled), a LOCK, 66H, F2H or F3H prefix, "
+                  "ModRM.mod != 11B, or real-address or virtual-8086 mode.\n"
+                  "#GP(0): CPL > 0; SRC > 512.",
+        .vmx_changes = "A VPID-scoped broadcast invalidation on the coherence interconnect (as AMD's INVLPGB/TLBSYNC "
+                       "do for the host): each core running a vCPU of the VM drops the entries of that vCPU's VPID "
+                       "without an exit; no IPI and no exit on either side.",
+        .replaces = "The guest's IPI shootdown: INVLPG locally, an ICR write per other vCPU (an exit each), the "
+                    "targets' external-interrupt exits, their handlers' INVLPG and acknowledgement stores, and the "
+                    "sender spinning on the acknowledgements.",
+        .workload = "tlb: vCPU 0 remaps a page all vCPUs have read, invalidates everywhere and checks that every "
+                    "vCPU reads the new page; baseline by IPI shootdown, extension by VTLBI.",
+        .cost = {.microcode_steps = 20, .memory_accesses = 2, .line_transfers = 0, .interconnect_messages = 1},
+        .per_target = {.microcode_steps = 10, .memory_accesses = 0, .line_transfers = 0, .interconnect_messages = 1},
+        .cost_basis = "Decode and checks, one broadcast message; per other core a VPID-tagged invalidation in "
+                      "microcode and one acknowledgement message back.",
+    },
+    {
+        .id = Id::pintr,
+        .name = "pintr",
+        .mnemonic = "(posted interrupt)",
+        .kind = Kind::vmx_feature,
+        .title = "Posted-interrupt processing for every virtual interrupt source",
+        .opcode = 0,
+        .operands = "",
+        .operand_roles = "None: interrupts another vCPU, a device model or another VM sends to a running vCPU.",
+        .operation = "ON the notification vector arriving at a core in VMX non-root operation for the vCPU it runs:\n"
+                     "  VIRR := VIRR OR PID.PIR; PID.PIR := 0; PID.ON := 0;\n"
+                     "  RVI := max(RVI, highest bit of VIRR); evaluate pending virtual interrupts;\n"
+                     "  no VM exit.",
+        .faults = "None.",
+        .vmx_changes = "Pin-based control \"process posted interrupts\" and the posted-interrupt descriptor "
+                       "(SDM Vol. 3C 30.6) exist on real processors; Bochs 2.7 lacks them, so nucleo kicks the "
+                       "target core with a host interrupt (an external-interrupt exit) and counts each such exit "
+                       "that delivered a virtual interrupt as one the feature removes.",
+        .replaces = "The target side of every virtual interrupt from another core: a host interrupt, an "
+                    "external-interrupt exit, the virtual APIC's delivery and a VM entry.",
+        .workload = "ipi and tlb: the targets' notification exits in the baseline runs.",
+        .cost = {.microcode_steps = 15, .memory_accesses = 3, .line_transfers = 1, .interconnect_messages = 0},
+        .per_target = {},
+        .cost_basis = "Reading and clearing the 256-bit PIR (one line, written by the sender: one transfer), the "
+                      "VIRR update and RVI evaluation in microcode; the notification itself is the sender's "
+                      "message.",
+    },
+};
+
+const Proposal* by_opcode(u8 opcode) {
+  for (const Proposal& p : kProposals)
+    if (p.kind == Kind::guest_instruction && p.opcode == opcode) return &p;
+  return nullptr;
+}
+
+const Proposal* by_name(Str name) {
+  for (const Proposal& p : kProposals)
+    if (name == Str(p.name)) return &p;
+  return nullptr;
+}
+
+const char* all_names() { return "vipi, ipiv, vtlbi, pintr"; }
+
+}  // namespace nucleo::vmx::ext
