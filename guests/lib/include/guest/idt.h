@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* guest/idt.h: one IDT for every CPU of a 32-bit guest (32-bit interrupt
- * gates, SDM Vol. 3A 6.11), each vector's stub in lib/idt32.S saving the
+/* guest/idt.h: one IDT for every CPU of the guest (interrupt gates, SDM
+ * Vol. 3A 6.11 and 6.14), each vector's stub (lib/idt32.S for a 32-bit
+ * guest, lib/idt64.S for a 64-bit one, both with lib/idt.c) saving the
  * registers, calling a plain C handler and returning with IRET.
  *
  *   exceptions 0-31  without a handler of the guest's: one line
  *                    "exception: FAIL #GP (vector 13, error code 0x0) at
- *                    EIP 0x... on APIC ID 0", then guest_exit() with the
- *                    code idt_set_exception_code() chose
+ *                    EIP 0x... on APIC ID 0" (64-bit: "at RIP 0x...,
+ *                    RSP 0x..."), then guest_exit() with the code
+ *                    idt_set_exception_code() chose
  *   LAPIC_SPURIOUS_VECTOR (0xff), without a handler: ignored (no EOI for a
  *                    spurious interrupt, SDM Vol. 3A 11.9)
  *   other vectors    without a handler: counted in g_idt_unexpected, no EOI
