@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* The EXIT_STATS meter (guest/meter.h), the same for a 32-bit unmodified
- * guest and a 64-bit paravirtualized one, so both columns of the fv-pv
- * table count alike. */
+/* The EXIT_STATS meter and the loop baselines (guest/meter.h), the same for
+ * a 32-bit unmodified guest and a 64-bit paravirtualized one, so both
+ * columns of the fv-pv table count alike. */
 #include <guest/console.h>
+#include <guest/io.h>
 #include <guest/hypercall.h>
 #include <guest/meter.h>
 
@@ -40,4 +41,27 @@ struct meter meter_since(const struct meter* before) {
 
 void report(const char* name, u32 ops, u64 ticks, u64 empty, struct meter used) {
   say("bench: %s %u %U %U %U", name, ops, minus(ticks, empty), used.exits, used.hv_ticks);
+}
+
+u64 empty_loop(u32 n) {
+  const u64 t0 = rdtsc();
+  for (u32 i = 0; i < n; ++i) barrier();
+  return rdtsc() - t0;
+}
+
+u64 rdtsc_pairs(u32 n) {
+  u64 sum = 0;
+  for (u32 i = 0; i < n; ++i) {
+    const u64 t0 = rdtsc();
+    sum += rdtsc() - t0;
+  }
+  return sum;
+}
+
+bool wait_count(volatile u32* counter, u32 old) {
+  for (u32 i = 0; i < METER_MAX_SPINS; ++i) {
+    if (*counter != old) return true;
+    pause();
+  }
+  return false;
 }

@@ -23,4 +23,13 @@ struct meter meter_since(const struct meter* before);
  * (0 when negative): tools/nucleolib/bench_fvpv.py parses exactly this. */
 void report(const char* name, u32 ops, u64 ticks, u64 empty, struct meter used);
 
+/* What a timed loop subtracts: n rounds of the loop without the operation
+ * (the same counter and compare), or n back-to-back RDTSC pairs (what a
+ * pair around an operation adds). */
+u64 empty_loop(u32 n);
+u64 rdtsc_pairs(u32 n);
+/* Spins with PAUSE until *counter != old: false after METER_MAX_SPINS. */
+enum { METER_MAX_SPINS = 10000000 };
+bool wait_count(volatile u32* counter, u32 old);
+
 #endif
