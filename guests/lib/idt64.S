@@ -1,26 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* The 256 interrupt stubs of a 64-bit guest (guest/idt.h, 64-bit IDT gates,
- * SDM Vol. 3A 6.14), 16 bytes apart (idt.c computes idt_stubs + 16 *
- * vector). Each pushes a 0 where the CPU pushes no error code (SDM Vol. 3A
- * 6.3.1: 8, 10-14, 17, 21, 29, 30 have one), then its vector, so every
- * frame is alike, then the general registers, and calls idt_dispatch(frame). */
+/* The 256 interrupt stubs of a 64-bit guest (guest/idt.h, guest/idt_stubs.inc;
+ * 64-bit IDT gates, SDM Vol. 3A 6.14): after a stub, the general registers,
+ * then idt_dispatch(frame). */
+#include <guest/idt_stubs.inc>
+
         .text
         .code64
-        .balign 16
-        .global idt_stubs
-idt_stubs:
-        .set vec, 0
-        .rept 256
-        .balign 16
-        .if (vec == 8) || ((vec >= 10) && (vec <= 14)) || (vec == 17) || (vec == 21) || (vec == 29) || (vec == 30)
-        pushq   $vec
-        .else
-        pushq   $0
-        pushq   $vec
-        .endif
-        jmp     idt_common
-        .set vec, vec + 1
-        .endr
+        IDT_STUBS pushq, idt_common
 
 idt_common:
         pushq   %rax
