@@ -6,14 +6,7 @@
  * 7.7, 6.12.1), so the hypercall attempts can be made from CPL 3 too. */
 #include <guest/entry.inc>
 
-        .text
-        .code32
-        .global _start
-_start:
-        cli
-        movl    %eax, %esi
-        movl    %ebx, %ebp
-        CLEAR_BSS
+        MULTIBOOT_START
         /* TSS descriptor base (bits 15:0 at byte 2, 23:16 at 4, 31:24 at 7). */
         movl    $tss, %eax
         movw    %ax, gdt_tss + 2

@@ -17,14 +17,7 @@
         .set EFER_LME, 0x100
         .set CR0_PG_PE, 0x80000001
 
-        .text
-        .code32
-        .global _start
-_start:
-        cli
-        movl    %eax, %esi
-        movl    %ebx, %ebp
-        CLEAR_BSS                       /* .bss holds the page tables and stacks */
+        MULTIBOOT_START                 /* .bss holds the page tables and stacks */
         movl    $guest_stacks + GUEST_STACK_SIZE, %esp  /* vCPU 0's stack */
         /* PML4[0] -> PDPT; PDPT[0..3] -> the four page directories; each PD
          * entry a 2 MiB page (PS, RW, P): 2048 of them cover 4 GiB. */

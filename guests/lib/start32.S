@@ -8,14 +8,7 @@
  * also the one smp32.S's APs load. */
 #include <guest/entry.inc>
 
-        .text
-        .code32
-        .global _start
-_start:
-        cli
-        movl    %eax, %esi              /* keep magic and info across the .bss clear */
-        movl    %ebx, %ebp
-        CLEAR_BSS
+        MULTIBOOT_START
         lgdt    guest_gdt_ptr
         ljmp    $0x08, $1f
 1:      LOAD_DATA_SEGMENTS 0x10
