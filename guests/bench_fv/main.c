@@ -11,10 +11,12 @@ enum {
   IPI_ROUNDS = 200,
 };
 
-void fv_main(void);
-void fv_main(void) {
-  console_init();
+void guest_main(u32 magic, u32 info);
+void guest_main(u32 magic, u32 info) {
+  (void)magic, (void)info;
+  console_init("bench_fv: ");
   idt_init();
+  handlers_init();
   say("FV benchmark guest (Multiboot1, 32-bit, 16550 + PIT + xAPIC)");
   if (!lapic_init()) {
     say("FAIL no xAPIC at IA32_APIC_BASE");

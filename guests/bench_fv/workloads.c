@@ -11,7 +11,8 @@
  *            handler's first RDTSC
  *   idle     one-shot for `delay` TSC ticks, then STI; HLT until the
  *            handler ran: the cycle minus the delay asked for
- * Handlers run with interrupts enabled around them (IF=1 while waiting). */
+ * Handlers run with interrupts enabled around them (IF=1 while waiting);
+ * each is a plain C function behind the library's IDT stubs. */
 #include "fv.h"
 
 volatile u32 g_timer_irqs, g_self_irqs, g_pongs, g_pings;
@@ -21,65 +22,48 @@ volatile u32 g_time_eoi;
 
 enum { PORT_PIT_CH2 = 0x42, PORT_PIT_MODE = 0x43, PORT_B = 0x61, MAX_SPINS = 10000000 };
 
-void isr_dispatch(u32 vector, u32 eip);
-void isr_dispatch(u32 vector, u32 eip) {
-  switch (vector) {
-    case VEC_TIMER:
-      g_handler_tsc = rdtsc();
-      ++g_timer_irqs;
-      break;
-    case VEC_SELF:
-      ++g_self_irqs;
-      if (g_time_eoi) {
-        struct meter before;
-        meter_read(&before);
-        const u64 t0 = rdtsc();
-        lapic_write(APIC_EOI, 0);
-        const u64 t1 = rdtsc();
-        const struct meter used = meter_since(&before);
-        g_eoi_ticks += t1 - t0;
-        g_eoi_used.exits += used.exits;
-        g_eoi_used.hv_ticks += used.hv_ticks;
-        return;
-      }
-      break;
-    case VEC_PING: /* on the AP: answer */
-      ++g_pings;
-      lapic_write(APIC_EOI, 0);
-      send_ipi(0, VEC_PONG);
-      return;
-    case VEC_PONG: ++g_pongs; break;
-    case VEC_SPURIOUS: return; /* no EOI for spurious interrupts (SDM Vol. 3A 11.9) */
-    default:
-      say("FAIL exception %u at EIP %u", vector, eip);
-      guest_exit(EXIT_EXCEPTION);
-  }
-  lapic_write(APIC_EOI, 0);
+static void on_timer(void) {
+  g_handler_tsc = rdtsc();
+  ++g_timer_irqs;
+  lapic_eoi();
 }
 
-/* The loop without the operation: the same counter and compare. */
-static u64 empty_loop(u32 n) {
+static void on_self(void) {
+  ++g_self_irqs;
+  if (!g_time_eoi) {
+    lapic_eoi();
+    return;
+  }
+  struct meter before;
+  meter_read(&before);
   const u64 t0 = rdtsc();
-  for (u32 i = 0; i < n; ++i) __asm__ volatile("" ::: "memory");
-  return rdtsc() - t0;
+  lapic_write(APIC_EOI, 0);
+  const u64 t1 = rdtsc();
+  const struct meter used = meter_since(&before);
+  g_eoi_ticks += t1 - t0;
+  g_eoi_used.exits += used.exits;
+  g_eoi_used.hv_ticks += used.hv_ticks;
 }
 
-/* n back-to-back RDTSC pairs: what a pair around an operation adds. */
-static u64 rdtsc_pairs(u32 n) {
-  u64 sum = 0;
-  for (u32 i = 0; i < n; ++i) {
-    const u64 t0 = rdtsc();
-    sum += rdtsc() - t0;
-  }
-  return sum;
+static void on_ping(void) { /* on the AP: answer */
+  ++g_pings;
+  lapic_eoi();
+  send_ipi(0, VEC_PONG);
 }
 
-static bool wait_count(volatile u32* counter, u32 old) {
-  for (u32 i = 0; i < MAX_SPINS; ++i) {
-    if (*counter != old) return true;
-    pause();
-  }
-  return false;
+static void on_pong(void) {
+  ++g_pongs;
+  lapic_eoi();
+}
+
+/* Exceptions are the library's: reported, then exit code EXIT_EXCEPTION.
+ * The spurious vector needs no handler (no EOI for it, SDM Vol. 3A 11.9). */
+void handlers_init(void) {
+  idt_set_exception_code(EXIT_EXCEPTION);
+  idt_set(VEC_TIMER, on_timer);
+  idt_set(VEC_SELF, on_self);
+  idt_set(VEC_PING, on_ping);
+  idt_set(VEC_PONG, on_pong);
 }
 
 void bench_console(u32 kib) {
@@ -87,7 +71,7 @@ void bench_console(u32 kib) {
   struct meter before;
   meter_read(&before);
   const u64 t0 = rdtsc();
-  for (u32 i = 0; i < n; ++i) com1_putc(i % 64 == 63 ? '\n' : (char)('a' + i % 64 % 26));
+  for (u32 i = 0; i < n; ++i) console_putc(i % 64 == 63 ? '\n' : (char)('a' + i % 64 % 26));
   const u64 ticks = rdtsc() - t0;
   const struct meter used = meter_since(&before);
   report("uart_byte", n, ticks, empty_loop(n), used);

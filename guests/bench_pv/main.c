@@ -16,13 +16,16 @@ enum {
  * console, so overlapping would time each VM waiting for the other. */
 static const u64 kConsoleStart = 80000000;
 
-void bench_pv_main(void);
-void bench_pv_main(void) {
+void guest_main(u32 magic, u64 info);
+void guest_main(u32 magic, u64 info) {
+  (void)magic, (void)info;
+  console_init("bench_pv: ");
+  handlers_init();
   idt_init();
   say("PV benchmark guest (Multiboot2, 64-bit, hypercalls only)");
   if (!meter_init()) {
     say("FAIL the EXIT_STATS meter is not available");
-    pv_exit(EXIT_METER);
+    guest_exit(EXIT_METER);
   }
   const u64 boot = rdtsc();
   bench_time(TIME_CALLS);
@@ -35,5 +38,5 @@ void bench_pv_main(void) {
   bench_console(CONSOLE_KIB, 64, "console_write_64");
   bench_console(CONSOLE_KIB, 1024, "console_write_1k");
   say("bench: done");
-  pv_exit(EXIT_OK);
+  guest_exit(EXIT_OK);
 }

@@ -13,88 +13,31 @@
  *   idle_hlt       the same waiting in STI; HLT instead of BLOCK */
 #include "bpv.h"
 
-enum { LINE = 64, MAX_CHUNK = 1024, MAX_SPINS = 10000000, CODE64 = 0x18 };
+enum { LINE = 64, MAX_CHUNK = 1024, MAX_SPINS = 10000000 };
 
-struct idt_gate {
-  u16 offset_low, selector;
-  u8 ist, type; /* 0x8e: present, DPL 0, 64-bit interrupt gate */
-  u16 offset_mid;
-  u32 offset_high, reserved;
-};
-_Static_assert(sizeof(struct idt_gate) == 16, "SDM Vol. 3A Figure 6-8");
-
-extern const u8 pv_trap_stubs[]; /* trap_stubs.S: 16-byte stubs, 0-31, then 0x40, 0x41 */
-static struct idt_gate g_idt[256] __attribute__((aligned(16)));
 static volatile u32 g_events, g_timers, g_pings;
 static volatile u64 g_handler_tsc;
 
-static void set_gate(u32 vector, u32 stub_index) {
-  const u64 h = (u64)pv_trap_stubs + 16 * stub_index;
-  g_idt[vector] = (struct idt_gate){(u16)h, CODE64, 0, 0x8e, (u16)(h >> 16), (u32)(h >> 32), 0};
+/* Events arrive as external interrupts on the vectors the guest chose: no
+ * EOI, there is no local APIC. */
+static void on_timer(void) {
+  g_handler_tsc = rdtsc();
+  ++g_timers;
 }
+static void on_event(void) { ++g_events; }
+static void on_ping(void) { ++g_pings; } /* taken by vCPU 1 only */
 
-void idt_init(void) {
-  for (u32 v = 0; v < 32; ++v) set_gate(v, v);
-  set_gate(VECTOR_EVENT, 32);
-  set_gate(VECTOR_TIMER, 33);
-  set_gate(VECTOR_PING, 34);
-  idt_load();
-}
-
-void idt_load(void) {  /* each vCPU loads the one IDT */
-  struct __attribute__((packed)) {
-    u16 limit;
-    u64 base;
-  } idtr = {sizeof g_idt - 1, (u64)g_idt};
-  __asm__ volatile("lidt %0" ::"m"(idtr));
-}
-
-void pv_trap(u64 vector, u64 rip);
-void pv_trap(u64 vector, u64 rip) {
-  if (vector == VECTOR_TIMER) {
-    g_handler_tsc = rdtsc();
-    ++g_timers;
-    return;
-  }
-  if (vector == VECTOR_EVENT) {
-    ++g_events;
-    return;
-  }
-  if (vector == VECTOR_PING) {  /* taken by vCPU 1 only */
-    ++g_pings;
-    return;
-  }
-  say("FAIL exception %U at RIP %U", vector, rip);
-  pv_exit(EXIT_EXCEPTION);
-}
-
-static u64 empty_loop(u32 n) {
-  const u64 t0 = rdtsc();
-  for (u32 i = 0; i < n; ++i) __asm__ volatile("" ::: "memory");
-  return rdtsc() - t0;
-}
-
-static u64 rdtsc_pairs(u32 n) {
-  u64 sum = 0;
-  for (u32 i = 0; i < n; ++i) {
-    const u64 t0 = rdtsc();
-    sum += rdtsc() - t0;
-  }
-  return sum;
-}
-
-static bool wait_count(volatile u32* counter, u32 old) {
-  for (u32 i = 0; i < MAX_SPINS; ++i) {
-    if (*counter != old) return true;
-    pause();
-  }
-  return false;
+void handlers_init(void) {
+  idt_set_exception_code(EXIT_EXCEPTION);
+  idt_set(VECTOR_TIMER, on_timer);
+  idt_set(VECTOR_EVENT, on_event);
+  idt_set(VECTOR_PING, on_ping);
 }
 
 static void check(i64 rc, const char* what) {
   if (rc < 0) {
     say("FAIL %s returned %U", what, (u64)rc);
-    pv_exit(EXIT_CALL);
+    guest_exit(EXIT_CALL);
   }
 }
 
@@ -134,7 +77,7 @@ void bench_timer(u32 n) {
     check(hc2(NUCLEO_HC_TIMER_ONESHOT, 1, VECTOR_TIMER), "TIMER_ONESHOT");
     if (!wait_count(&g_timers, old)) {
       say("FAIL one-shot %u of %u never fired", i + 1, n);
-      pv_exit(EXIT_TIMER);
+      guest_exit(EXIT_TIMER);
     }
     sum += g_handler_tsc - t0;
   }
@@ -152,7 +95,7 @@ void bench_self_event(u32 n) {
     check(hc2(NUCLEO_HC_SEND_EVENT, 1, VECTOR_EVENT), "SEND_EVENT");
     if (!wait_count(&g_events, old)) {
       say("FAIL event %u of %u never arrived", i + 1, n);
-      pv_exit(EXIT_EVENT);
+      guest_exit(EXIT_EVENT);
     }
   }
   const u64 ticks = rdtsc() - t0;
@@ -172,7 +115,7 @@ void bench_idle(u32 n, u64 delay, bool block) {
     for (u32 k = 0; g_timers == old; ++k) {
       if (k == MAX_SPINS) {
         say("FAIL idle %u of %u: the timer never woke the vCPU", i + 1, n);
-        pv_exit(EXIT_TIMER);
+        guest_exit(EXIT_TIMER);
       }
       if (block) {
         check(hc0(NUCLEO_HC_BLOCK), "BLOCK"); /* returns with the event pending; IF=0 keeps it */
@@ -203,8 +146,9 @@ void sleep_until(u64 tsc) {
 
 /* vCPU 1: BLOCK until vCPU 0's ping (IF=0 keeps it pending), take it, and
  * answer with an event to vCPU 0; forever (vCPU 0 ends the VM). */
-void bench_pv_ap_main(void);
-void bench_pv_ap_main(void) {
+void guest_ap_main(u32 magic, u32 index);
+void guest_ap_main(u32 magic, u32 index) {
+  (void)magic, (void)index;
   idt_load();
   u32 seen = 0;
   for (;;) {
@@ -219,13 +163,11 @@ void bench_pv_ap_main(void) {
   }
 }
 
-extern const u8 ap_entry32[];
-
 /* IPI round trips between the two vCPUs: SEND_EVENT to vCPU 1, which wakes
  * from BLOCK and answers with SEND_EVENT to vCPU 0, spinning for it. The
  * counterpart of bench_fv's fixed-IPI ping-pong. */
 void bench_ipi_roundtrip(u32 n) {
-  check(hc2(NUCLEO_HC_VCPU_START, 1, (u64)ap_entry32), "VCPU_START");  /* RDX (argument) 0 */
+  check(hc3(NUCLEO_HC_VCPU_START, 1, (u64)ap_entry32, 1), "VCPU_START"); /* RDX: its index, its stack */
   struct meter before;
   meter_read(&before);
   const u64 t0 = rdtsc();
@@ -235,7 +177,7 @@ void bench_ipi_roundtrip(u32 n) {
     sti();
     if (!wait_count(&g_events, old)) {
       say("FAIL round trip %u of %u: no answer from vCPU 1", i + 1, n);
-      pv_exit(EXIT_EVENT);
+      guest_exit(EXIT_EVENT);
     }
   }
   const u64 ticks = rdtsc() - t0;

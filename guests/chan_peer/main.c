@@ -67,12 +67,13 @@ static void answer(volatile struct chan_msg* a, const volatile struct chan_msg* 
   a->rounds = r->rounds;
   a->status = status;
   a->checksum = chan_checksum(a->payload, n);
-  __asm__ volatile("" ::: "memory");
+  barrier();
   a->seq = round; /* last */
 }
 
-void peer_main(u32 magic, u32 mbi);
-void peer_main(u32 magic, u32 mbi) {
+void guest_main(u32 magic, u32 mbi);
+void guest_main(u32 magic, u32 mbi) {
+  console_init("chan_peer: ");
   say("unmodified Multiboot2 guest (ELF32, paging off): the other side of a channel, found through fw_cfg");
   const char* cmdline = cmdline_of(magic, mbi);
   char name[32];
@@ -92,8 +93,8 @@ void peer_main(u32 magic, u32 mbi) {
   say("channel \"%s\": waiting for requests", name);
   u32 rounds = 1;
   for (u32 round = 1; round <= rounds; ++round) {
-    while (req->seq != round) __asm__ volatile("pause" ::: "memory");
-    __asm__ volatile("" ::: "memory");
+    while (req->seq != round) pause();
+    barrier();
     const char* bad = check_request(req, round, half - CHAN_HEADER_SIZE);
     if (bad) {
       answer(ans, req, round, CHAN_STATUS_BAD_REQUEST);

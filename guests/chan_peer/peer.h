@@ -5,12 +5,10 @@
 #ifndef CHAN_PEER_PEER_H
 #define CHAN_PEER_PEER_H
 
-typedef unsigned char u8;
-typedef unsigned short u16;
-typedef unsigned int u32;
-typedef unsigned long long u64;
-typedef int bool;
-enum { false = 0, true = 1 };
+#include <guest/console.h>
+#include <guest/exit.h>
+#include <guest/io.h>
+#include <guest/types.h>
 
 /* Exit codes (port 0xf4), one per kind of failed check (docs/guests.md). */
 enum {
@@ -22,19 +20,6 @@ enum {
   EXIT_BAD_CHANNEL = 5, /* the file is short, or the region is unusable (size, above 4 GiB, port 0) */
   EXIT_BAD_REQUEST = 6, /* a request failed its checks (magic, length, rounds, checksum, bytes) */
 };
-
-static inline void outb(u16 port, u8 v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
-static inline void outw(u16 port, u16 v) { __asm__ volatile("outw %0, %1" ::"a"(v), "Nd"(port)); }
-static inline u8 inb(u16 port) {
-  u8 v;
-  __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-  return v;
-}
-
-/* COM1 lines: "chan_peer: " + fmt (%s, %u, %x of u32, %X of u64) + newline. */
-void say(const char* fmt, ...);
-__attribute__((noreturn)) void fail(u32 code, const char* fmt, ...);
-__attribute__((noreturn)) void guest_exit(u32 code);
 
 /* The channel as the fw_cfg file describes it. */
 struct channel_file {

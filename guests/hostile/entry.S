@@ -1,35 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* hostile entry: a Multiboot2 header (Multiboot2 spec 1.0, 3.1: magic,
- * architecture 0 = i386 protected mode, length, checksum, end tag) and the
- * start in 32-bit protected mode with EAX = 0x36d76289, EBX = the boot
- * information (3.3). Our own GDT: ring-0 and ring-3 flat segments and a TSS,
+/* hostile entry: the start from a Multiboot2 loader (the header is the
+ * library's mb2_header.S) in 32-bit protected mode with EAX = 0x36d76289,
+ * EBX = the boot information (Multiboot2 spec 1.0, 3.3). Our own GDT: ring-0 and ring-3 flat segments and a TSS,
  * whose SS0:ESP0 the CPU loads when an interrupt leaves ring 3 (SDM Vol. 3A
  * 7.7, 6.12.1), so the hypercall attempts can be made from CPL 3 too. */
-        .set MB2_MAGIC, 0xE85250D6
-        .set MB2_ARCH_I386, 0
+#include <guest/entry.inc>
 
-        .section .multiboot2, "a"
-        .balign 8
-mb2_header:
-        .long MB2_MAGIC, MB2_ARCH_I386, mb2_header_end - mb2_header
-        .long -(MB2_MAGIC + MB2_ARCH_I386 + (mb2_header_end - mb2_header))
-        .short 0, 0
-        .long 8
-mb2_header_end:
-
-        .text
-        .code32
-        .global _start
-_start:
-        cli
-        cld
-        movl    %eax, %esi
-        movl    %ebx, %ebp
-        movl    $__bss_start, %edi
-        movl    $__bss_end, %ecx
-        subl    %edi, %ecx
-        xorl    %eax, %eax
-        rep stosb
+        MULTIBOOT_START
         /* TSS descriptor base (bits 15:0 at byte 2, 23:16 at 4, 31:24 at 7). */
         movl    $tss, %eax
         movw    %ax, gdt_tss + 2
@@ -41,12 +18,7 @@ _start:
         movw    $104, tss + 102                 /* I/O map base past the limit: no bitmap */
         lgdt    gdt_ptr
         ljmp    $0x08, $1f
-1:      movw    $0x10, %ax
-        movw    %ax, %ds
-        movw    %ax, %es
-        movw    %ax, %ss
-        movw    %ax, %fs
-        movw    %ax, %gs
+1:      LOAD_DATA_SEGMENTS 0x10
         movw    $0x28, %ax
         ltr     %ax
         movl    $stack_top, %esp

@@ -6,13 +6,10 @@
 #ifndef HOSTILE_HOSTILE_H
 #define HOSTILE_HOSTILE_H
 
-typedef unsigned char u8;
-typedef unsigned short u16;
-typedef unsigned int u32;
-typedef int i32;
-typedef unsigned long long u64;
-typedef int bool;
-enum { false = 0, true = 1 };
+#include <guest/console.h>
+#include <guest/exit.h>
+#include <guest/io.h>
+#include <guest/types.h>
 
 /* Exit codes through port 0xf4. */
 enum {
@@ -21,37 +18,6 @@ enum {
   EXIT_UNEXPECTED_FAULT = 113, /* an exception outside an attempt */
   EXIT_BAD_STAGE = 114,        /* nucleo.boot=N names no stage */
 };
-
-static inline void outb(u16 port, u8 v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
-static inline u8 inb(u16 port) {
-  u8 v;
-  __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-  return v;
-}
-static inline u64 rdtsc(void) {
-  u32 lo, hi;
-  __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-  return (u64)hi << 32 | lo;
-}
-static inline void cpuid(u32 leaf, u32 r[4]) {
-  __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(0));
-}
-/* MMIO through a register operand (MOV m32, r32 = 89 /r; MOV r32, m32 = 8B
- * /r): the forms nucleo's APIC-access decoder emulates. A plain C store to a
- * constant address may become the moffs form (A1/A3) instead. */
-static inline void mmio_write32(u32 addr, u32 v) {
-  __asm__ volatile("movl %1, (%0)" ::"r"(addr), "r"(v) : "memory");
-}
-static inline u32 mmio_read32(u32 addr) {
-  u32 v;
-  __asm__ volatile("movl (%1), %0" : "=r"(v) : "r"(addr) : "memory");
-  return v;
-}
-
-/* console.c: COM1 lines "hostile: " + fmt (%s, %u, %x of u32, %d of i32,
- * %X of u64 in hex) + newline; the exit through port 0xf4. */
-void say(const char* fmt, ...);
-__attribute__((noreturn)) void guest_exit(u32 code);
 
 /* probe.S: run fn(arg) with the IDT armed. Returns 0 when fn returned, or
  * PROBE_FAULT | vector when an exception ended it (the error code in

@@ -18,6 +18,7 @@
  * millions of TSC ticks, default 200), ipis=0 (skip the IPI attempts, for a
  * VM without the lapic device: its APIC page is unmapped there, so the
  * first ICR write would end the VM). */
+#include <guest/cmdline.h>
 #include <nucleo/hypercall.h>
 
 #include "hostile.h"
@@ -26,39 +27,16 @@ enum { LAST_STAGE = 3, DEFAULT_SPIN_MILLIONS = 200, MAX_SPIN_MILLIONS = 100000 }
 
 bool under_nucleo;
 
-/* The value of `key=` in the space-separated command line as a decimal
- * number: 1 found, 0 absent, -1 present but not a number <= max. */
-static int option(const char* cmdline, const char* key, u32 max, u32* value) {
-  for (const char* p = cmdline; *p;) {
-    while (*p == ' ') ++p;
-    const char* k = key;
-    const char* w = p;
-    while (*k && *w == *k) ++w, ++k;
-    if (!*k && *w == '=') {
-      u32 v = 0, digits = 0;
-      for (++w; *w >= '0' && *w <= '9'; ++w, ++digits) {
-        v = v * 10 + (u32)(*w - '0');
-        if (v > max) return -1;
-      }
-      if (digits == 0 || (*w && *w != ' ')) return -1;
-      *value = v;
-      return 1;
-    }
-    while (*p && *p != ' ') ++p;
-  }
-  return 0;
-}
-
 static void detect_hypervisor(void) {
   u32 r[4];
-  cpuid(NUCLEO_CPUID_SIGNATURE_LEAF, r);
+  cpuid(NUCLEO_CPUID_SIGNATURE_LEAF, 0, r);
   under_nucleo = r[1] == NUCLEO_CPUID_SIGNATURE_EBX && r[2] == NUCLEO_CPUID_SIGNATURE_ECX &&
                  r[3] == NUCLEO_CPUID_SIGNATURE_EDX;
   if (!under_nucleo) {
     say("hypervisor: not nucleo (CPUID 0x40000000 ebx %x): hypercall results are not judged", r[1]);
     return;
   }
-  cpuid(NUCLEO_CPUID_INFO_LEAF, r);
+  cpuid(NUCLEO_CPUID_INFO_LEAF, 0, r);
   say("hypervisor: NucleoNucleo, hypercall ABI version %u", r[0]);
 }
 
@@ -79,14 +57,15 @@ static void stage_0(const struct boot_info* boot, u32 spin_millions, u32 ipis) {
 
 void hostile_main(u32 magic, u32 info);
 void hostile_main(u32 magic, u32 info) {
+  console_init("hostile: ");
   idt_install();
   say("a hostile Multiboot2 guest (ELF32, 32-bit protected mode)");
   struct boot_info boot;
   if (!read_boot_info(magic, info, &boot)) guest_exit(EXIT_BAD_BOOT);
   u32 stage = 0, spin = DEFAULT_SPIN_MILLIONS, ipis = 1;
-  const int has_stage = option(boot.cmdline, "nucleo.boot", 0xFFFFFFFF, &stage);
-  if (has_stage < 0 || option(boot.cmdline, "spin", MAX_SPIN_MILLIONS, &spin) < 0 ||
-      option(boot.cmdline, "ipis", 1, &ipis) < 0) {
+  const int has_stage = cmdline_u32(boot.cmdline, "nucleo.boot", 0xFFFFFFFF, &stage);
+  if (has_stage < 0 || cmdline_u32(boot.cmdline, "spin", MAX_SPIN_MILLIONS, &spin) < 0 ||
+      cmdline_u32(boot.cmdline, "ipis", 1, &ipis) < 0) {
     say("FAIL command line \"%s\": nucleo.boot=, spin= and ipis= take decimal numbers", boot.cmdline);
     guest_exit(EXIT_BAD_STAGE);
   }

@@ -4,12 +4,9 @@
 #ifndef MB2_HELLO_MB2_H
 #define MB2_HELLO_MB2_H
 
-typedef unsigned char u8;
-typedef unsigned short u16;
-typedef unsigned int u32;
-typedef unsigned long long u64;
-typedef int bool;
-enum { false = 0, true = 1 };
+#include <guest/console.h>
+#include <guest/exit.h>
+#include <guest/types.h>
 
 /* Exit codes of their own, above what exit= may ask for (0-111). */
 enum {
@@ -19,17 +16,6 @@ enum {
   EXIT_MISSING_TAG = 114, /* no command line or no memory map tag */
   EXIT_BAD_CMDLINE = 115, /* exit= or ticks= is not a number in range */
 };
-
-static inline void outb(u16 port, u8 v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
-static inline u8 inb(u16 port) {
-  u8 v;
-  __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-  return v;
-}
-
-/* COM1 lines: "mb2_hello: " + fmt (%s, %u, %x of u32) + newline. */
-void say(const char* fmt, ...);
-__attribute__((noreturn)) void guest_exit(u32 code);
 
 /* What the information structure said (mbi.c). */
 struct boot_info {

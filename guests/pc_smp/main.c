@@ -7,11 +7,12 @@
 
 struct machine g_machine;
 
-void pc_smp_main(u32 magic, u32 mbi);
-void pc_smp_main(u32 magic, u32 mbi) {
-  console_init();
+void guest_main(u32 magic, u32 mbi);
+void guest_main(u32 magic, u32 mbi) {
+  console_init("pc_smp: ");
+  handlers_init();
   idt_init();
-  say("pc_smp: SMP test guest (Multiboot1, 32-bit protected mode, paging off)");
+  say("SMP test guest (Multiboot1, 32-bit protected mode, paging off)");
   check_multiboot(magic, mbi);
   check_fw_cfg();
   check_acpi();
@@ -24,15 +25,15 @@ void pc_smp_main(u32 magic, u32 mbi) {
     check_timers();
     check_smp();
   } else {
-    say("pc_smp: no usable local APIC or TSC: the timer, SMP and IPI checks cannot run");
+    say("no usable local APIC or TSC: the timer, SMP and IPI checks cannot run");
     check_fail(CHECK_TIMER_ONESHOT, "not run");
   }
   if (g_unexpected) check_fail(CHECK_IPI, "%u unexpected interrupts or NMIs on the BSP", g_unexpected);
   if (failures() == 0) {
-    say("pc_smp: all checks passed");
+    say("all checks passed");
     guest_exit(0);
   }
-  say("pc_smp: %u checks failed, the first: %s (exit code %u)", failures(), check_name(first_failure()),
+  say("%u checks failed, the first: %s (exit code %u)", failures(), check_name(first_failure()),
       (u32)first_failure());
   guest_exit(first_failure());
 }

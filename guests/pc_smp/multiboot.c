@@ -41,7 +41,7 @@ void check_multiboot(u32 magic, u32 mbi) {
   char text[MAX_TEXT];
   if (info->flags & MB_CMDLINE) {
     copy_text(text, info->cmdline);
-    say("pc_smp: cmdline \"%s\"", text);
+    say("cmdline \"%s\"", text);
   }
   if (!(info->flags & MB_MMAP) || info->mmap_length == 0) {
     check_fail(CHECK_MULTIBOOT, "no memory map (flags %x)", info->flags);

@@ -56,9 +56,9 @@ u32 pit_stopwatch_us(void) {
 }
 
 void check_pit(void) {
-  u32 a, b, c, d;
-  cpuid(1, &a, &b, &c, &d);
-  if (!(d & (1u << 4))) {
+  u32 r[4];
+  cpuid(1, 0, r);
+  if (!(r[3] & (1u << 4))) {
     check_fail(CHECK_PIT, "CPUID.1:EDX.TSC is 0");
     return;
   }

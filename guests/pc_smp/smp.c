@@ -1,46 +1,34 @@
 /* SPDX-License-Identifier: MIT */
 /* The application processors: each enabled MADT processor other than the
  * BSP is started with INIT, 10 ms, SIPI, 200 us, SIPI (SDM Vol. 3A 10.4.4.1,
- * the MP start-up algorithm) into trampoline.S at 0x8000, one at a time so
- * that one stack variable suffices. An AP enables its local APIC, prints its
- * APIC ID and sends VEC_HELLO; it then only HLTs and answers. The BSP plays
- * IPI ping-pong with each AP and sends each an NMI, waiting in HLT. */
+ * the MP start-up algorithm; guest/smp.h, its trampoline at 0x8000), one at
+ * a time, the waits timed by the LAPIC timer in HLT. An AP prints its APIC
+ * ID and sends VEC_HELLO; it then only HLTs and answers. The BSP plays IPI
+ * ping-pong with each AP and sends each an NMI, waiting in HLT. */
 #include "pc.h"
 
-enum { TRAMPOLINE = 0x8000, AP_STACK = 8192, PINGS = 8, TIMEOUT_US = 200000 };
-enum { ICR_INIT = 0x4500, ICR_STARTUP = 0x4600, ICR_NMI = 0x4400 }; /* level assert + delivery mode */
+enum { PINGS = 8, TIMEOUT_US = 200000 };
 
-extern const u8 ap_trampoline_start[], ap_trampoline_end[];
-u32 ap_stack_top; /* read by ap_entry32 */
-static u8 ap_stacks[MAX_CPUS][AP_STACK] __attribute__((aligned(16)));
 static volatile u32 online[MAX_CPUS];
 
-void ap_main(void);
-void ap_main(void) {
-  idt_load();
-  lapic_enable();
+/* On the AP, after the library loaded the IDT and enabled its APIC; when
+ * it returns the AP idles in STI; HLT. */
+static void ap_main(u32 started_as) {
+  (void)started_as; /* the MADT's index is what the checks use */
   u32 id = lapic_id();
   int cpu = cpu_index_of(id);
   if (cpu <= 0) {
-    say("pc_smp: ap: FAIL APIC ID %u is not an AP in the MADT", id);
+    say("ap: FAIL APIC ID %u is not an AP in the MADT", id);
   } else {
-    say("pc_smp: ap: APIC ID %u online as cpu %u, in C in protected mode", id, (u32)cpu);
+    say("ap: APIC ID %u online as cpu %u, in C in protected mode", id, (u32)cpu);
     online[cpu] = 1;
   }
-  (void)lapic_send_ipi(g_machine.bsp_apic_id, VEC_HELLO);
-  for (;;) sti_hlt();
+  (void)send_ipi(g_machine.bsp_apic_id, VEC_HELLO);
 }
 
 static bool start_ap(u32 cpu) {
-  u32 id = g_machine.apic_ids[cpu];
   u32 hellos = g_hellos;
-  ap_stack_top = (u32)&ap_stacks[cpu][AP_STACK];
-  if (!lapic_send_ipi(id, ICR_INIT)) return false;
-  delay_us(10000);
-  for (u32 sipi = 0; sipi < 2 && !online[cpu]; ++sipi) {
-    if (!lapic_send_ipi(id, ICR_STARTUP | TRAMPOLINE >> 12)) return false;
-    delay_us(200);
-  }
+  if (!smp_start_ap(g_machine.apic_ids[cpu], cpu)) return false;
   return wait_for(&g_hellos, hellos + 1, TIMEOUT_US) && online[cpu];
 }
 
@@ -49,7 +37,7 @@ static void ping_pong(u32 started) {
     if (!online[cpu]) continue;
     for (u32 i = 0; i < PINGS; ++i) {
       u32 pongs = g_pongs;
-      if (!lapic_send_ipi(g_machine.apic_ids[cpu], VEC_PING) || !wait_for(&g_pongs, pongs + 1, TIMEOUT_US)) {
+      if (!send_ipi(g_machine.apic_ids[cpu], VEC_PING) || !wait_for(&g_pongs, pongs + 1, TIMEOUT_US)) {
         check_fail(CHECK_IPI, "ping %u to APIC ID %u got no pong (%u pings seen by the AP)", i + 1,
                    g_machine.apic_ids[cpu], g_pings[cpu]);
         return;
@@ -70,7 +58,7 @@ static void nmis(u32 started) {
     u32 acks = g_nmi_acks;
     /* Two acknowledgements of one vector may merge in the IRR: wait for
      * the AP's count, then for at least one answer. */
-    if (!lapic_send_ipi(g_machine.apic_ids[cpu], ICR_NMI) || !wait_for(&g_nmis[cpu], 2, TIMEOUT_US) ||
+    if (!send_ipi(g_machine.apic_ids[cpu], ICR_NMI) || !wait_for(&g_nmis[cpu], 2, TIMEOUT_US) ||
         !wait_for(&g_nmi_acks, acks + 1, TIMEOUT_US) || g_nmis[cpu] != 2 || g_nmi_nested[cpu]) {
       check_fail(CHECK_NMI, "APIC ID %u: %u NMIs handled (expected 2), %u acknowledgements, %s", g_machine.apic_ids[cpu],
                  g_nmis[cpu], g_nmi_acks - acks, g_nmi_nested[cpu] ? "one nested in the other" : "none nested");
@@ -91,14 +79,15 @@ void check_smp(void) {
     check_skip(CHECK_NMI, "one CPU");
     return;
   }
-  memcpy((void*)TRAMPOLINE, ap_trampoline_start, (usize)(ap_trampoline_end - ap_trampoline_start));
+  smp_set_delay(delay_us);
+  smp_prepare(ap_main);
   u32 started = 0;
   u64 t0 = rdtsc();
   for (u32 cpu = 1; cpu <= aps; ++cpu) {
     if (start_ap(cpu)) {
       ++started;
     } else {
-      say("pc_smp: smp: APIC ID %u did not come online", g_machine.apic_ids[cpu]);
+      say("smp: APIC ID %u did not come online", g_machine.apic_ids[cpu]);
     }
   }
   u32 ms = (u32)udiv64(rdtsc() - t0, (u32)udiv64(g_machine.tsc_hz, 1000));
@@ -106,7 +95,7 @@ void check_smp(void) {
     check_fail(CHECK_SMP, "%u/%u APs online after INIT-SIPI-SIPI", started, aps);
   } else {
     check_ok(CHECK_SMP, "%u/%u APs online (INIT, 10 ms, SIPI, 200 us, SIPI; trampoline at %x) in %u ms", started, aps,
-             TRAMPOLINE, ms);
+             SMP_TRAMPOLINE, ms);
   }
   if (started == 0) {
     check_skip(CHECK_IPI, "no AP online");

@@ -8,8 +8,6 @@
  * check line missing after "lapic: ok" names it. */
 #include "pc.h"
 
-enum { REG_LVT_TIMER = 0x320, REG_TIMER_INITIAL = 0x380, REG_TIMER_CURRENT = 0x390 };
-enum { LVT_MASKED = 1u << 16, MODE_PERIODIC = 1u << 17, MODE_DEADLINE = 2u << 17 };
 enum { MSR_TSC_DEADLINE = 0x6E0, PERIOD_US = 1000, PERIODIC_TICKS = 5, LATE_US = 1000000 /* TSC-timed */ };
 
 volatile u32 g_timer_ticks;
@@ -32,14 +30,14 @@ static u32 shown(u32 us) { return us == PIT_STOPWATCH_WRAPPED ? 54925 : us; } /*
 
 static void oneshot(void) {
   u32 ticks = g_timer_ticks;
-  lapic_write(REG_LVT_TIMER, VEC_TIMER);
+  lapic_write(APIC_LVT_TIMER, VEC_TIMER);
   pit_stopwatch_start();
-  lapic_write(REG_TIMER_INITIAL, lapic_count_for_us(PERIOD_US));
+  lapic_write(APIC_TIMER_INITIAL, lapic_count_for_us(PERIOD_US));
   wait_ticks(ticks + 1);
   u32 us = pit_stopwatch_us();
   /* One-shot: the count stays at 0 and no second interrupt comes. */
   (void)pit_gate_wait(2, NULL, NULL);
-  u32 current = lapic_read(REG_TIMER_CURRENT), extra = g_timer_ticks - ticks - 1;
+  u32 current = lapic_read(APIC_TIMER_CURRENT), extra = g_timer_ticks - ticks - 1;
   if (early(us, PERIOD_US) || current != 0 || extra) {
     check_fail(CHECK_TIMER_ONESHOT, "%u us for %u us, current count %u after it fired, %u extra interrupts", shown(us),
                PERIOD_US, current, extra);
@@ -51,14 +49,14 @@ static void oneshot(void) {
 
 static void periodic(void) {
   u32 ticks = g_timer_ticks, count = lapic_count_for_us(PERIOD_US);
-  lapic_write(REG_LVT_TIMER, MODE_PERIODIC | VEC_TIMER);
+  lapic_write(APIC_LVT_TIMER, APIC_LVT_PERIODIC | VEC_TIMER);
   pit_stopwatch_start();
-  lapic_write(REG_TIMER_INITIAL, count);
+  lapic_write(APIC_TIMER_INITIAL, count);
   wait_ticks(ticks + PERIODIC_TICKS);
   u32 us = pit_stopwatch_us();
-  u32 current = lapic_read(REG_TIMER_CURRENT); /* reloaded, so still counting */
-  lapic_write(REG_LVT_TIMER, LVT_MASKED | VEC_TIMER);
-  lapic_write(REG_TIMER_INITIAL, 0);
+  u32 current = lapic_read(APIC_TIMER_CURRENT); /* reloaded, so still counting */
+  lapic_write(APIC_LVT_TIMER, APIC_LVT_MASKED | VEC_TIMER);
+  lapic_write(APIC_TIMER_INITIAL, 0);
   u32 expected = PERIODIC_TICKS * PERIOD_US;
   if (early(us, expected) || current == 0 || current > count) {
     check_fail(CHECK_TIMER_PERIODIC, "%u ticks in %u us (expected %u us), current count %u of %u", PERIODIC_TICKS,
@@ -70,23 +68,23 @@ static void periodic(void) {
 }
 
 static void deadline(void) {
-  u32 a, b, c, d;
-  cpuid(1, &a, &b, &c, &d);
-  if (!(c & (1u << 24))) {
+  u32 r[4];
+  cpuid(1, 0, r);
+  if (!(r[2] & (1u << 24))) {
     check_skip(CHECK_TIMER_DEADLINE, "no TSC-deadline (CPUID.1:ECX[24] is 0)");
     return;
   }
   u32 ticks = g_timer_ticks;
-  lapic_write(REG_LVT_TIMER, MODE_DEADLINE | VEC_TIMER);
+  lapic_write(APIC_LVT_TIMER, APIC_LVT_TSC_DEADLINE | VEC_TIMER);
   /* The LVT write is MMIO and WRMSR is not ordered after it (SDM Vol. 3A
    * 11.5.4.1): the read back makes sure the mode is set first. */
-  (void)lapic_read(REG_LVT_TIMER);
+  (void)lapic_read(APIC_LVT_TIMER);
   u64 t0 = rdtsc(), target = t0 + udiv64(g_machine.tsc_hz, 1000000 / PERIOD_US);
   wrmsr(MSR_TSC_DEADLINE, target);
   wait_ticks(ticks + 1);
   u64 t1 = rdtsc();
   u64 msr = rdmsr(MSR_TSC_DEADLINE); /* cleared when the timer fires */
-  lapic_write(REG_LVT_TIMER, LVT_MASKED | VEC_TIMER);
+  lapic_write(APIC_LVT_TIMER, APIC_LVT_MASKED | VEC_TIMER);
   u32 us = tsc_to_us(t1 - t0);
   if (t1 < target || us > LATE_US || msr != 0) {
     check_fail(CHECK_TIMER_DEADLINE, "fired %s the deadline after %u us, IA32_TSC_DEADLINE reads %X afterwards",

@@ -16,15 +16,16 @@ static const struct {
 /* Before this succeeds nothing can be printed: without nucleo a VMCALL is
  * #UD and there is no other console, so the guest halts. */
 void discover_hypervisor(void) {
-  u32 a, b, c, d;
-  cpuid(1, &a, &b, &c, &d);
-  const bool present = (c >> 31) & 1;
-  cpuid(NUCLEO_CPUID_SIGNATURE_LEAF, &a, &b, &c, &d);
-  if (!present || b != NUCLEO_CPUID_SIGNATURE_EBX || c != NUCLEO_CPUID_SIGNATURE_ECX ||
-      d != NUCLEO_CPUID_SIGNATURE_EDX || a < NUCLEO_CPUID_INFO_LEAF)
+  u32 r[4];
+  cpuid(1, 0, r);
+  const bool present = (r[2] >> 31) & 1;
+  cpuid(NUCLEO_CPUID_SIGNATURE_LEAF, 0, r);
+  if (!present || r[1] != NUCLEO_CPUID_SIGNATURE_EBX || r[2] != NUCLEO_CPUID_SIGNATURE_ECX ||
+      r[3] != NUCLEO_CPUID_SIGNATURE_EDX || r[0] < NUCLEO_CPUID_INFO_LEAF)
     for (;;) __asm__ volatile("cli; hlt");
-  const u32 max_leaf = a;
-  cpuid(NUCLEO_CPUID_INFO_LEAF, &a, &b, &c, &d);
+  const u32 max_leaf = r[0];
+  cpuid(NUCLEO_CPUID_INFO_LEAF, 0, r);
+  const u32 a = r[0];
   const i64 version = hc0(NUCLEO_HC_VERSION);
   say("cpuid: hypervisor \"NucleoNucleo\", max leaf %x, ABI version %u (VERSION call: %U)", max_leaf, a,
       (u64)version);

@@ -6,8 +6,9 @@
  * with its code (pv.h, docs/guests.md). */
 #include "pv.h"
 
-void pv_main(u32 magic, u64 mbi);
-void pv_main(u32 magic, u64 mbi) {
+void guest_main(u32 magic, u64 mbi);
+void guest_main(u32 magic, u64 mbi) {
+  console_init("pv: ");
   discover_hypervisor();
   struct options opt;
   read_options(magic, mbi, &opt);
@@ -28,5 +29,5 @@ void pv_main(u32 magic, u64 mbi) {
   run_channel(&opt);
   check_exit_stats();
   say("all checks passed");
-  pv_exit(EXIT_OK);
+  guest_exit(EXIT_OK);
 }

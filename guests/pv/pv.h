@@ -6,16 +6,12 @@
 #ifndef PV_PV_H
 #define PV_PV_H
 
-#include <nucleo/hypercall.h>
-#include <stdint.h>
-
-typedef uint8_t u8;
-typedef uint16_t u16;
-typedef uint32_t u32;
-typedef uint64_t u64;
-typedef int64_t i64;
-typedef _Bool bool;
-enum { false = 0, true = 1 };
+#include <guest/console.h>
+#include <guest/exit.h>
+#include <guest/hypercall.h>
+#include <guest/io.h>
+#include <guest/long_mode.h>
+#include <guest/types.h>
 
 /* Exit codes (NUCLEO_HC_EXIT), one per kind of failed check (docs/guests.md). */
 enum {
@@ -41,47 +37,9 @@ enum {
 /* Interrupt vectors the guest asks for (32..255, SDM Vol. 3A 6.2). */
 enum { VECTOR_EVENT = 0x40, VECTOR_TIMER = 0x41, VECTOR_DOORBELL = 0x42 };
 
-enum { MAX_VCPUS = 8, STACK_SIZE = 16384 };
+enum { MAX_VCPUS = GUEST_MAX_VCPUS, STACK_SIZE = GUEST_STACK_SIZE }; /* guest/long_mode.h */
 
-/* Hypercalls: function in RAX, arguments in RBX, RCX, RDX, RSI; RAX back,
- * and RBX, RCX, RDX where the function returns more (docs/hypercalls.md). */
-struct hc_out {
-  u64 rbx, rcx, rdx;
-};
-static inline i64 hypercall(u64 function, u64 a1, u64 a2, u64 a3, u64 a4, struct hc_out* out) {
-  u64 rax = function, rbx = a1, rcx = a2, rdx = a3;
-  __asm__ volatile("vmcall" : "+a"(rax), "+b"(rbx), "+c"(rcx), "+d"(rdx) : "S"(a4) : "memory");
-  if (out) out->rbx = rbx, out->rcx = rcx, out->rdx = rdx;
-  return (i64)rax;
-}
-static inline i64 hc0(u64 function) { return hypercall(function, 0, 0, 0, 0, 0); }
-static inline i64 hc1(u64 function, u64 a1) { return hypercall(function, a1, 0, 0, 0, 0); }
-static inline i64 hc2(u64 function, u64 a1, u64 a2) { return hypercall(function, a1, a2, 0, 0, 0); }
-static inline i64 hc3(u64 function, u64 a1, u64 a2, u64 a3) { return hypercall(function, a1, a2, a3, 0, 0); }
-
-static inline u64 rdtsc(void) {
-  u32 lo, hi;
-  __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-  return (u64)hi << 32 | lo;
-}
-static inline void cpuid(u32 leaf, u32* a, u32* b, u32* c, u32* d) {
-  __asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(0));
-}
-static inline void cli(void) { __asm__ volatile("cli" ::: "memory"); }
-static inline void sti(void) { __asm__ volatile("sti" ::: "memory"); }
-/* STI's one-instruction shadow covers the NOP: a pending event is taken
- * right after it, never lost between the two (SDM Vol. 3A 6.8.3). */
-static inline void sti_nop(void) { __asm__ volatile("sti; nop" ::: "memory"); }
-static inline void sti_hlt(void) { __asm__ volatile("sti; hlt" ::: "memory"); }
-static inline void pause(void) { __asm__ volatile("pause" ::: "memory"); }
-static inline void barrier(void) { __asm__ volatile("" ::: "memory"); }
-
-/* console.c: "pv: " + fmt + newline through CONSOLE_WRITE. Formats: %s, %u
- * (u32), %x (u32 hex), %U (u64), %X (u64 hex), %c. */
-void say(const char* fmt, ...);
-/* Says "pv: FAIL ..." and exits the VM with `code`. */
-__attribute__((noreturn)) void fail(u32 code, const char* fmt, ...);
-__attribute__((noreturn)) void pv_exit(u32 code);
+/* strings.c */
 u32 str_len(const char* s);
 bool str_eq(const char* a, const char* b, u32 n);
 
@@ -102,9 +60,9 @@ void check_timer(void);
  * whether the flag changed. Only the calling vCPU's timer is used. */
 bool wait_change(volatile const u32* flag, u32 old, u32 ms);
 
-/* traps.c: the IDT and the per-vCPU interrupt counters. */
+/* traps.c: the IDT (guest/idt.h) and the per-vCPU interrupt counters;
+ * this_vcpu() is guest/long_mode.h's. */
 void load_idt(void);
-u32 this_vcpu(void);
 u32 interrupts_taken(u32 vcpu, u32 vector); /* vectors VECTOR_EVENT..VECTOR_DOORBELL */
 
 /* vcpus.c: starting the other vCPUs, events between them. */

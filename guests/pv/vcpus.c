@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The other vCPUs: started with VCPU_START at ap_entry32 (entry.S), each
+/* The other vCPUs: started with VCPU_START at ap_entry32 (guests/lib/long_mode.S), each
  * enters 64-bit mode on its own stack, says so and tells vCPU 0 with an
  * event; then vCPU 0 plays ping-pong with each: it writes a round number
  * and sends VECTOR_EVENT to that vCPU, which wakes from BLOCK, takes the
@@ -8,10 +8,9 @@
 
 enum { PINGS = 4, ONLINE_MS = 10000, PONG_MS = 5000 };
 
-extern const u8 ap_entry32[];
 
 u32 g_vcpu_count;
-static volatile u32 g_online;            /* vCPUs that reached pv_ap_main */
+static volatile u32 g_online;            /* vCPUs that reached guest_ap_main */
 static volatile u32 g_ping[MAX_VCPUS];   /* written by vCPU 0 */
 static volatile u32 g_pong[MAX_VCPUS];   /* written by vCPU i */
 
@@ -29,8 +28,8 @@ void start_vcpus(void) {
   say("vcpus: ok %u of %u vCPUs online; starting one again is refused", g_online + 1, g_vcpu_count);
 }
 
-void pv_ap_main(u32 magic, u32 index);
-void pv_ap_main(u32 magic, u32 index) {
+void guest_ap_main(u32 magic, u32 index);
+void guest_ap_main(u32 magic, u32 index) {
   load_idt();
   struct hc_out out;
   const i64 me = hypercall(NUCLEO_HC_VCPU_INFO, 0, 0, 0, 0, &out);
