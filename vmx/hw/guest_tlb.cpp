@@ -58,7 +58,11 @@ u32 GuestVm::broadcast_tlb_flush(u32 self) {
   for (u32 i = 0; i < vcpu_count; ++i) {
     if (i == self || __atomic_load_n(&vcpus[i].state.waiting_for_sipi, __ATOMIC_ACQUIRE)) continue;
     ++reached;
-    if (__atomic_load_n(&vcpus[i].in_guest, __ATOMIC_SEQ_CST)) kick(i, Kick::wake);
+    if (__atomic_load_n(&vcpus[i].in_guest, __ATOMIC_SEQ_CST)) {
+      kick(i, Kick::wake);
+      // That vCPU's exit exists only because the invalidation is emulated.
+      ++vcpus[self].state.isa.elided_exits[static_cast<u32>(ext::Id::vtlbi)];
+    }
   }
   const u64 deadline = cpu::rdtsc() + clock::tsc_hz() / 10;  // 100 ms
   for (u32 i = 0; i < vcpu_count; ++i) {

@@ -151,6 +151,39 @@ TEST(IsaExec, GivenMalformedOrUnknownBytesWhenTheyRaiseUdThenTheGuestGetsItsUd) 
   }
 }
 
+TEST(IsaExec, GivenAnInstructionCutByTheEndOfRamWhenFetchedThenTheGuestGetsUd) {
+  IsaRig r;
+  const u8 escape[] = {0x0F, 0x0A};  // the last two bytes of RAM: the fetch stops there
+  r.poke(IsaRig::kRamSize - 2, escape, 2);
+  r.vmcs.set(VmcsNat::guest_rip, IsaRig::kRamSize - 2);
+  r.vmcs.set(Vmcs32::exit_interruption_info, kUdExit);
+  ASSERT_TRUE(r.pc_exit(ExitReason::exception_or_nmi));
+  EXPECT_TRUE(is_ud(r.last));
+  EXPECT_TRUE(r.sink.log.empty());
+}
+
+TEST(IsaExec, GivenVipiThatStraddlesTwoPagesWhenFetchedThenBothPagesAreRead) {
+  IsaRig r;
+  r.regs.rax = 1;
+  r.regs.rcx = 0x41;
+  const u8 bytes[] = {0x0F, 0x0A, 0x01, 0xC1};
+  r.poke(0x1FFE, bytes, sizeof bytes);  // two bytes on each side of the 0x2000 boundary
+  r.vmcs.set(VmcsNat::guest_rip, 0x1FFE);
+  r.vmcs.set(Vmcs32::exit_interruption_info, kUdExit);
+  ASSERT_TRUE(r.pc_exit(ExitReason::exception_or_nmi));
+  EXPECT_TRUE(is_advance(r.last));
+  EXPECT_EQ(r.rip(), 0x2002u);
+  EXPECT_EQ(r.sink.log, (std::vector<Delivery>{{1, IpiKind::fixed, 0x41}}));
+}
+
+TEST(IsaExec, GivenVirtual8086ModeWhenTheMapRunsThenUd) {
+  IsaRig r;
+  r.vmcs.set(VmcsNat::guest_rflags, x86::kRflagsFixed | (1u << 17));
+  ASSERT_TRUE(r.ud({0x0F, 0x0A, 0x01, 0xC1}));
+  EXPECT_TRUE(is_ud(r.last));
+  EXPECT_EQ(r.stats().faulted[n(Id::vipi)], 1u);
+}
+
 TEST(IsaExec, GivenAVmWithoutExtensionsWhenAUdExitHappensThenItIsReflectedWithoutDecoding) {
   IsaRig r;
   r.vcpu.extensions = 0;

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/* isa_lab's start (lab.h): discovery, paging, the other vCPUs, then each
+ * workload baseline and extension. Exit code 0 when every result matched
+ * (lab.h lists the others). */
+#include "lab.h"
+
+enum { IPI_ROUNDS = 100, TLB_ROUNDS = 50 };
+
+u32 g_vcpus = 1;
+u32 g_extensions;
+
+/* The other vCPUs spin with interrupts on and answer check requests. */
+static void ap_main(u32 cpu) {
+  paging_enable();
+  sti();
+  u32 seen = 0;
+  for (;;) {
+    const u32 generation = __atomic_load_n(&g_check_generation, __ATOMIC_ACQUIRE);
+    if (generation != seen) {
+      g_window_seen[cpu] = *(volatile u32*)(uptr)WINDOW_LINEAR;
+      seen = generation;
+      __atomic_store_n(&g_checked[cpu], generation, __ATOMIC_RELEASE);
+    }
+    pause();
+  }
+}
+
+/* CPUID.01H:EBX[23:16] with HTT (EDX[28]) counts the VM's vCPUs; the
+ * hypervisor leaves say which extended instructions it has. */
+static void discover(void) {
+  u32 r[4];
+  cpuid(1, 0, r);
+  g_vcpus = (r[3] >> 28) & 1 ? (r[1] >> 16) & 0xFF : 1;
+  if (g_vcpus == 0 || g_vcpus > MAX_VCPUS) fail(EXIT_CPUID, "FAIL %u vCPUs (1..%u supported)", g_vcpus, MAX_VCPUS);
+  cpuid(NUCLEO_CPUID_SIGNATURE_LEAF, 0, r);
+  if (r[1] != NUCLEO_CPUID_SIGNATURE_EBX || r[0] < NUCLEO_ISA_CPUID_LEAF) {
+    say("no nucleo extended instructions here: baselines only");
+    return;
+  }
+  cpuid(NUCLEO_ISA_CPUID_LEAF, 0, r);
+  g_extensions = r[0];
+  say("%u vCPUs; extensions %x of %u (vipi %u, ipiv %u, vtlbi %u, pintr %u), opcode map %x", g_vcpus, r[0], r[1],
+      has_ext(NUCLEO_ISA_VIPI), has_ext(NUCLEO_ISA_IPIV), has_ext(NUCLEO_ISA_VTLBI), has_ext(NUCLEO_ISA_PINTR),
+      r[2]);
+}
+
+void guest_main(u32 magic, u32 info);
+void guest_main(u32 magic, u32 info) {
+  (void)magic, (void)info;
+  console_init("isa_lab: ");
+  idt_init();
+  idt_set_exception_code(EXIT_EXCEPTION);
+  ipi_init();
+  tlb_init();
+  say("extended-instructions workloads (Multiboot1, 32-bit paging, xAPIC)");
+  if (!lapic_init()) fail(EXIT_LAPIC, "FAIL no xAPIC at IA32_APIC_BASE");
+  if (!meter_init()) fail(EXIT_METER, "FAIL the EXIT_STATS meter is not available");
+  discover();
+  paging_init();
+  paging_enable();
+  if (g_vcpus > 1 && smp_start_aps(g_vcpus - 1, ap_main) != g_vcpus - 1)
+    fail(EXIT_SMP, "FAIL not every AP came online after INIT-SIPI-SIPI");
+  sti();
+  say("isa: null_exit %U", null_exit_ticks());
+  if (!workload_ipi(IPI_ROUNDS)) guest_exit(EXIT_MISMATCH);
+  if (!workload_tlb(TLB_ROUNDS)) guest_exit(EXIT_MISMATCH);
+  say("isa: done");
+  guest_exit(EXIT_OK);
+}

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT */
+/* The TLB workload (docs/isa/vtlbi.md): every vCPU has read the window; vCPU
+ * 0 points it at the other page (with a new value in it) and invalidates
+ * the translation on every vCPU, then every vCPU reads the window again and
+ * must see the new value. One operation = the remap and the invalidation,
+ * timed on vCPU 0. Baseline: INVLPG here and an IPI shootdown (VEC_SHOOT:
+ * each target INVLPGs and acknowledges); extension: VTLBI, one instruction
+ * with completion. */
+#include "lab.h"
+
+static volatile u32 g_shoot_acks;
+
+static void on_shoot(void) {
+  invlpg(WINDOW_LINEAR);
+  __atomic_fetch_add(&g_shoot_acks, 1, __ATOMIC_RELEASE);
+  lapic_eoi();
+}
+
+void tlb_init(void) { idt_set(VEC_SHOOT, on_shoot); }
+
+static bool shootdown(void) {
+  invlpg(WINDOW_LINEAR);
+  const u32 want = g_shoot_acks + (g_vcpus - 1);
+  for (u32 cpu = 1; cpu < g_vcpus; ++cpu) (void)send_ipi(cpu, VEC_SHOOT);
+  for (u32 spins = 0; __atomic_load_n(&g_shoot_acks, __ATOMIC_ACQUIRE) != want; ++spins) {
+    if (spins == MAX_SPINS) return false;
+    pause();
+  }
+  return true;
+}
+
+/* Every vCPU reads the window and must see `value`. */
+static bool all_see(u32 value, u32 round, const char* how) {
+  const u32 here = *(volatile u32*)(uptr)WINDOW_LINEAR;
+  if (here != value || !check_all_read_window()) {
+    say("FAIL round %u (%s): vCPU 0 read %x, want %x, or a vCPU did not answer", round, how, here, value);
+    return false;
+  }
+  for (u32 cpu = 1; cpu < g_vcpus; ++cpu) {
+    if (g_window_seen[cpu] != value) {
+      say("FAIL round %u (%s): vCPU %u read %x through a stale translation, want %x", round, how, cpu,
+          g_window_seen[cpu], value);
+      return false;
+    }
+  }
+  return true;
+}
+
+static u32 g_round;
+
+static bool remaps(struct run* r, u32 rounds, bool vtlbi) {
+  const char* how = vtlbi ? "VTLBI" : "IPI shootdown";
+  u64 ticks = 0;
+  run_begin(r);
+  for (u32 i = 0; i < rounds; ++i) {
+    /* Every vCPU holds the current translation (it just read through it). */
+    if (!all_see(g_round, i, how)) return false;
+    ++g_round;
+    window_page(g_round)[0] = g_round;
+    const u64 t0 = rdtsc();
+    window_map(g_round);
+    if (vtlbi) {
+      nucleo_vtlbi(WINDOW_LINEAR, 1);
+    } else if (!shootdown()) {
+      say("FAIL round %u: a vCPU did not acknowledge the shootdown", i);
+      return false;
+    }
+    const u64 t = rdtsc() - t0;
+    ticks += t;
+    if (vtlbi) r->emul_ticks += t;  /* the whole invalidation is the instruction */
+  }
+  run_end(r, rounds);
+  r->ticks = ticks;  /* only the remap and the invalidation, not the checks */
+  return all_see(g_round, rounds, how);
+}
+
+bool workload_tlb(u32 rounds) {
+  struct run base, ext;
+  const bool base_ok = remaps(&base, rounds, false);
+  run_report("tlb", "base", NUCLEO_ISA_VTLBI, &base, base_ok);
+  if (!base_ok) return false;
+  if (!has_ext(NUCLEO_ISA_VTLBI)) {
+    say("tlb: VTLBI not enabled in this VM: baseline only");
+    return true;
+  }
+  const bool ext_ok = remaps(&ext, rounds, true);
+  run_report("tlb", "ext", NUCLEO_ISA_VTLBI, &ext, ext_ok);
+  if (!ext_ok) return false;
+  say("tlb: every vCPU saw every new page either way; invalidations reached %U other vCPUs with VTLBI",
+      ext.isa.targets[NUCLEO_ISA_VTLBI]);
+  return true;
+}
