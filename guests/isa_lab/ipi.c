@@ -30,7 +30,9 @@ static bool pings(struct run* r, u32 rounds, bool vipi) {
         nucleo_vipi(cpu, VEC_PING);
         r->emul_ticks += rdtsc() - t0;
       } else {
+        const u64 t0 = rdtsc();
         (void)send_ipi(cpu, VEC_PING);
+        r->emul_ticks += rdtsc() - t0;
       }
       if (!wait_count(&g_pings[cpu], old)) {
         say("FAIL ping %u to vCPU %u (%s) was not taken", i, cpu, vipi ? "VIPI" : "ICR");

@@ -44,9 +44,9 @@ void run_end(struct run* r, u32 ops) {
 }
 
 void run_report(const char* workload, const char* mode, u32 proposal, const struct run* r, bool ok) {
-  say("isa: %s %s %u %u %U %U %U %U %U %U %U %U %s", workload, mode, g_vcpus, r->ops, r->ticks, r->used.exits,
+  say("isa: %s %s %u %u %U %U %U %U %U %U %U %U %U %s", workload, mode, g_vcpus, r->ops, r->ticks, r->used.exits,
       r->used.hv_ticks, r->emul_ticks, r->isa.executed[proposal], r->isa.targets[proposal],
-      r->isa.elided[NUCLEO_ISA_IPIV], r->isa.elided[NUCLEO_ISA_PINTR], ok ? "ok" : "FAIL");
+      r->isa.elided[NUCLEO_ISA_IPIV], r->isa.elided[NUCLEO_ISA_PINTR], r->isa.elided[proposal], ok ? "ok" : "FAIL");
 }
 
 bool fewer_exits(const struct run* base, const struct run* ext) { return ext->used.exits < base->used.exits; }

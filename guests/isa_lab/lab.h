@@ -49,12 +49,15 @@ struct run {
   struct meter before, used;
   struct isa_counts isa_before, isa;
   u64 t0, ticks;
-  u64 emul_ticks; /* guest-seen ticks inside the extended instructions */
+  /* Guest-seen ticks inside the instructions a proposal does in hardware:
+   * the extended instruction (ext runs), the ICR writes (base runs). */
+  u64 emul_ticks;
   u32 ops;
 };
 void run_begin(struct run* r);
 void run_end(struct run* r, u32 ops);
-/* "isa: WORKLOAD MODE VCPUS OPS TICKS EXITS HV_TICKS EMUL_TICKS EXECUTED TARGETS ELIDED_IPIV ELIDED_PINTR CHECK" */
+/* "isa: WORKLOAD MODE VCPUS OPS TICKS EXITS HV_TICKS EMUL_TICKS EXECUTED TARGETS ELIDED_IPIV ELIDED_PINTR
+ *  ELIDED_OWN CHECK" (ELIDED_OWN: the exits the workload's own proposal counted) */
 void run_report(const char* workload, const char* mode, u32 proposal, const struct run* r, bool ok);
 void isa_counts_read(struct isa_counts* c);
 u64 null_exit_ticks(void);

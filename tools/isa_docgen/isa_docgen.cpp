@@ -4,6 +4,8 @@
 // entry, and the index) and the guests' header guests/include/nucleo/isa.h.
 //   nucleo-isa-docgen --write ROOT   writes the files under ROOT
 //   nucleo-isa-docgen --check ROOT   exits 1 naming every file that differs
+//   nucleo-isa-docgen --costs        one line per proposal: NAME KIND COST PER_TARGET
+//                                    (instruction equivalents), for tools/nucleo bench isa
 // `tools/nucleo isa-docs` runs --write; CTest's isa.docs_current runs --check.
 #include <cstdio>
 #include <fstream>
@@ -148,8 +150,15 @@ std::string slurp(const std::string& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 2 && std::string(argv[1]) == "--costs") {
+    for (const Proposal& p : kProposals)
+      std::printf("%s %s %llu %llu\n", p.name, p.kind == Kind::vmx_feature ? "feature" : "instruction",
+                  static_cast<unsigned long long>(instruction_equivalents(p.cost)),
+                  static_cast<unsigned long long>(instruction_equivalents(p.per_target)));
+    return 0;
+  }
   if (argc != 3 || (std::string(argv[1]) != "--write" && std::string(argv[1]) != "--check")) {
-    std::fprintf(stderr, "usage: %s --write|--check ROOT\n", argv[0]);
+    std::fprintf(stderr, "usage: %s --write|--check ROOT | --costs\n", argv[0]);
     return 2;
   }
   const bool write = std::string(argv[1]) == "--write";

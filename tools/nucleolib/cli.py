@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import bench, bench_exits, bench_fvpv, build, console, iso, packages, vm_config
+from . import bench, bench_exits, bench_fvpv, bench_isa, build, console, iso, packages, vm_config
 from .emulator import exit_on_sigterm
 
 
@@ -99,6 +99,19 @@ def _parser() -> argparse.ArgumentParser:
                     help="default 1200")
     fp.add_argument("--from-log", metavar="FILE",
                     help="no boot: rewrite the report from a kept console")
+    ia = which.add_parser(
+        "isa", help="the extended instructions: each workload baseline and "
+        "with the proposal, at 1, 2, 4 and 7 vCPUs (Bochs)")
+    ia.add_argument("--out-dir", metavar="DIR",
+                    help="where bench-isa.md/.svg go (default docs)")
+    ia.add_argument("--kernel", metavar="ELF")
+    ia.add_argument("--max-vcpus", type=_positive(int), metavar="N",
+                    help="skip vCPU counts above N")
+    ia.add_argument("--timeout", type=_positive(float), metavar="S",
+                    help="per boot, default 1500")
+    ia.add_argument("--from-logs", action="store_true",
+                    help="no boots: rewrite the report from the consoles "
+                    "kept in <build>/bench-isa")
     smp.add_argument("--replot", action="store_true",
                      help="no boots: rewrite the report from the consoles "
                      "the last sweep kept in <build>/bench-smp/logs")
@@ -210,6 +223,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_isa_docs()
         if args.command == "bench" and args.bench == "fv-pv":
             return bench_fvpv.cmd_fvpv(args, cmdline, _kernel)
+        if args.command == "bench" and args.bench == "isa":
+            return bench_isa.cmd_isa(args, cmdline, _kernel)
         if args.command == "bench" and args.bench == "exits":
             return bench_exits.cmd_exits(args, cmdline, _kernel)
         if args.command == "bench":

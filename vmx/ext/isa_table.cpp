@@ -114,10 +114,12 @@ const Proposal kProposals[kIdCount] = {
                     "sender spinning on the acknowledgements.",
         .workload = "tlb: vCPU 0 remaps a page all vCPUs have read, invalidates everywhere and checks that every "
                     "vCPU reads the new page; baseline by IPI shootdown, extension by VTLBI.",
-        .cost = {.microcode_steps = 20, .memory_accesses = 2, .line_transfers = 0, .interconnect_messages = 1},
-        .per_target = {.microcode_steps = 10, .memory_accesses = 0, .line_transfers = 0, .interconnect_messages = 1},
-        .cost_basis = "Decode and checks, one broadcast message; per other core a VPID-tagged invalidation in "
-                      "microcode and one acknowledgement message back.",
+        .cost = {.microcode_steps = 20, .memory_accesses = 2, .line_transfers = 0, .interconnect_messages = 2},
+        .per_target = {.microcode_steps = 10, .memory_accesses = 0, .line_transfers = 0, .interconnect_messages = 0},
+        .cost_basis = "Decode and checks, one broadcast message out and, the acknowledgements travelling in "
+                      "parallel, the latency of the last one back (two messages on the path); per other core the "
+                      "sender's bookkeeping of its acknowledgement in microcode. The remote invalidations run on "
+                      "the other cores, in parallel, off the sender's path.",
     },
     {
         .id = Id::pintr,

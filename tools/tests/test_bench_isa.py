@@ -1,0 +1,82 @@
+# SPDX-License-Identifier: MIT
+"""tools/nucleolib/bench_isa.py: parsing isa_lab's lines and the model's
+arithmetic (what replaces the emulation, which exits it removes)."""
+from __future__ import annotations
+
+import sys
+import unittest
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from nucleolib import bench_isa  # noqa: E402
+from nucleolib.bench_isa import Cost  # noqa: E402
+
+COSTS = {"vipi": Cost("instruction", 700, 0), "ipiv": Cost("feature", 700, 0),
+         "vtlbi": Cost("instruction", 500, 100), "pintr": Cost("feature", 100, 0)}
+CONSOLE = [
+    "[lab] isa_lab: isa: null_exit 600",
+    "[lab] isa_lab: isa: ipi base 3 200 240000 400 110000 150000 0 0 200 200 0 ok",
+    "[lab] isa_lab: isa: ipi ext 3 200 340000 400 220000 290000 200 200 0 200 0 ok",
+    "[lab] isa_lab: isa: tlb base 3 50 100000 200 56000 0 0 0 100 100 0 ok",
+    "[lab] isa_lab: isa: tlb ext 3 50 80000 150 70000 80000 50 100 0 0 100 ok",
+    "[pc] pc_smp: isa: ipi base 3 1 1 1 1 0 0 0 0 0 0 ok",   # another VM's line: ignored
+    "[lab] isa_lab: isa: done",
+]
+
+
+class ParseTest(unittest.TestCase):
+    def test_lines_become_samples_and_other_vms_lines_are_ignored(self) -> None:
+        boot = bench_isa.parse(3, CONSOLE)
+        self.assertTrue(boot.done)
+        self.assertEqual(boot.null_exit, 600)
+        self.assertEqual(len(boot.samples), 4)
+        ext = boot.samples[("tlb", "ext")]
+        self.assertEqual((ext.ops, ext.ticks, ext.exits, ext.executed, ext.targets, ext.elided_own),
+                         (50, 80000, 150, 50, 100, 100))
+        self.assertTrue(ext.ok)
+
+    def test_a_failed_run_is_kept_as_not_ok(self) -> None:
+        boot = bench_isa.parse(2, ["[lab] isa_lab: isa: ipi ext 2 10 1 1 1 1 1 1 0 0 0 FAIL"])
+        self.assertFalse(boot.samples[("ipi", "ext")].ok)
+        self.assertFalse(boot.done)
+
+
+class ModelTest(unittest.TestCase):
+    def setUp(self) -> None:
+        self.boot = bench_isa.parse(3, CONSOLE)
+
+    def test_vipi_on_hardware_drops_its_ud_exits_and_the_targets_notification_exits(self) -> None:
+        s = self.boot.samples[("ipi", "ext")]
+        f = bench_isa.extension_on_hardware("ipi", s, 600, COSTS)
+        # 340000 - 290000 emulated + 200 * 700 modelled, 200 notification exits at 100 instead of 600
+        self.assertAlmostEqual(f.ticks, (340000 - 290000 + 200 * 700 + 200 * (100 - 600)) / 200)
+        self.assertAlmostEqual(f.exits, (400 - 200 - 200) / 200)
+
+    def test_vtlbi_on_hardware_prices_each_target_and_drops_the_kick_exits(self) -> None:
+        s = self.boot.samples[("tlb", "ext")]
+        f = bench_isa.extension_on_hardware("tlb", s, 600, COSTS)
+        self.assertAlmostEqual(f.ticks, (80000 - 80000 + 50 * 500 + 100 * 100) / 50)
+        self.assertAlmostEqual(f.exits, (150 - 50 - 100) / 50)
+
+    def test_baseline_with_the_features_swaps_each_removed_exit_for_the_features_cost(self) -> None:
+        s = self.boot.samples[("ipi", "base")]
+        f = bench_isa.baseline_with_features(s, 600, COSTS)
+        # the ICR writes' 150000 replaced by IPIV's 700 each, the notification exits by PINTR's 100
+        self.assertAlmostEqual(f.ticks, (240000 - 150000 + 200 * 700 - 200 * 600 + 200 * 100) / 200)
+        self.assertAlmostEqual(f.exits, 0.0)
+
+    def test_the_report_has_both_tables_and_says_where_the_proposal_does_not_pay(self) -> None:
+        one = bench_isa.parse(1, ["[lab] isa_lab: isa: null_exit 600",
+                                  "[lab] isa_lab: isa: tlb base 1 50 5000 0 0 0 0 0 0 0 0 ok",
+                                  "[lab] isa_lab: isa: tlb ext 1 50 40000 50 30000 40000 50 0 0 0 0 ok",
+                                  "[lab] isa_lab: isa: done"])
+        text = bench_isa.report([one, self.boot], COSTS)
+        self.assertIn("## ipi: direct virtual IPI", text)
+        self.assertIn("## tlb: broadcast TLB invalidation", text)
+        self.assertIn("Where it does not pay", text)
+        self.assertIn("| 1 | 50 | 100 | 0.0 |", text)
+        self.assertIn("(no baseline: one vCPU)", text)
+
+
+if __name__ == "__main__":
+    unittest.main()
