@@ -325,10 +325,11 @@ Kernel: {run.banner or 'see the console'}.
 
 **Pieces.** `configs/bench_fv_pv.toml` (the two VMs);
 `guests/bench_fv/` (Multiboot1 ELF32: `workloads.c` the single-vCPU
-workloads, `smp.c` INIT-SIPI-SIPI and the ping-pong, `meter.c`, `lapic.c`;
+workloads, `smp.c` the ping-pong, `calibrate.c`; the start, console, xAPIC,
+INIT-SIPI-SIPI and the meter come from the guest library, `guests/lib`;
 exit code 0 when every workload ran, 1 no xAPIC, 2 no meter, 3 timer, 4 AP
 or IPI, 5 exception); `guests/bench_pv/` (Multiboot2 ELF64: `workloads.c`,
-`meter.c`; exit code 0, 1 no meter, 2 a hypercall failed, 3 timer, 4 event,
+with the library's long-mode start and meter; exit code 0, 1 no meter, 2 a hypercall failed, 3 timer, 4 event,
 5 exception); `tools/nucleolib/bench_fvpv.py` (boot, parse, this page and
 its chart). Each guest prints one `bench: NAME OPS TICKS EXITS HV_TICKS`
 line per workload (totals over OPS; TICKS with the empty loop subtracted)
