@@ -14,7 +14,13 @@ static void on_ping(void) {
   lapic_eoi();
 }
 
-void ipi_init(void) { idt_set(VEC_PING, on_ping); }
+/* Only wakes an AP out of HLT (the end of the idle phase). */
+static void on_wake(void) { lapic_eoi(); }
+
+void ipi_init(void) {
+  idt_set(VEC_PING, on_ping);
+  idt_set(VEC_WAKE, on_wake);
+}
 
 /* One run of `rounds` pings to every other vCPU; false if a ping went
  * missing or landed on the wrong vCPU. */
@@ -78,4 +84,20 @@ bool workload_ipi(u32 rounds) {
     guest_exit(EXIT_NO_GAIN);
   }
   return true;
+}
+
+/* The same round trips with the targets idle in STI; HLT, the usual state
+ * of an idle vCPU (docs/isa/vhlt.md): baseline only, since the proposals
+ * that remove its exits (IPIV, PINTR, VHLT) need no guest change. */
+bool workload_ipi_idle(u32 rounds) {
+  if (g_vcpus < 2) return true;
+  __atomic_store_n(&g_idle, 1, __ATOMIC_RELEASE);
+  /* Let every AP reach its HLT before the first ping. */
+  for (u32 i = 0; i < 20000; ++i) pause();
+  struct run idle;
+  const bool ok = pings(&idle, rounds, false);
+  __atomic_store_n(&g_idle, 0, __ATOMIC_RELEASE);
+  for (u32 cpu = 1; cpu < g_vcpus; ++cpu) (void)send_ipi(cpu, VEC_WAKE);
+  run_report("ipi_idle", "base", NUCLEO_ISA_VHLT, &idle, ok);
+  return ok;
 }

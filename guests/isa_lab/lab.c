@@ -5,6 +5,7 @@
 
 #include "lab.h"
 
+volatile u32 g_idle;
 volatile u32 g_check_generation;
 volatile u32 g_checked[MAX_VCPUS];
 volatile u32 g_window_seen[MAX_VCPUS];

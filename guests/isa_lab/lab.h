@@ -21,7 +21,7 @@
 #include <nucleo/hypercall.h>
 #include <nucleo/isa.h>
 
-enum { VEC_PING = 0x42, VEC_SHOOT = 0x43 };
+enum { VEC_PING = 0x42, VEC_SHOOT = 0x43, VEC_WAKE = 0x44 };
 enum {
   EXIT_OK = 0, EXIT_LAPIC = 1, EXIT_METER = 2, EXIT_SMP = 3, EXIT_EXCEPTION = 4, EXIT_MISMATCH = 5,
   EXIT_NO_GAIN = 6, EXIT_CPUID = 7,
@@ -62,7 +62,9 @@ void run_report(const char* workload, const char* mode, u32 proposal, const stru
 void isa_counts_read(struct isa_counts* c);
 u64 null_exit_ticks(void);
 
-/* The APs' loop: spin with interrupts on, answer the check requests. */
+/* The APs' loop: spin with interrupts on (or, while g_idle, halt in
+ * STI; HLT between interrupts), answer the check requests. */
+extern volatile u32 g_idle;
 extern volatile u32 g_check_generation;
 extern volatile u32 g_checked[MAX_VCPUS];
 extern volatile u32 g_window_seen[MAX_VCPUS];
@@ -72,6 +74,7 @@ bool check_all_read_window(void);
 /* ipi.c and tlb.c: the workloads; false if a result differed. */
 void ipi_init(void);
 bool workload_ipi(u32 rounds);
+bool workload_ipi_idle(u32 rounds);
 void tlb_init(void);
 bool workload_tlb(u32 rounds);
 

@@ -21,7 +21,11 @@ static void ap_main(u32 cpu) {
       seen = generation;
       __atomic_store_n(&g_checked[cpu], generation, __ATOMIC_RELEASE);
     }
-    pause();
+    if (__atomic_load_n(&g_idle, __ATOMIC_ACQUIRE)) {
+      sti_hlt();
+    } else {
+      pause();
+    }
   }
 }
 
@@ -39,9 +43,9 @@ static void discover(void) {
   }
   cpuid(NUCLEO_ISA_CPUID_LEAF, 0, r);
   g_extensions = r[0];
-  say("%u vCPUs; extensions %x of %u (vipi %u, ipiv %u, vtlbi %u, pintr %u), opcode map %x", g_vcpus, r[0], r[1],
-      has_ext(NUCLEO_ISA_VIPI), has_ext(NUCLEO_ISA_IPIV), has_ext(NUCLEO_ISA_VTLBI), has_ext(NUCLEO_ISA_PINTR),
-      r[2]);
+  say("%u vCPUs; extensions %x of %u (vipi %u, ipiv %u, vtlbi %u, pintr %u, vhlt %u), opcode map %x", g_vcpus, r[0],
+      r[1], has_ext(NUCLEO_ISA_VIPI), has_ext(NUCLEO_ISA_IPIV), has_ext(NUCLEO_ISA_VTLBI), has_ext(NUCLEO_ISA_PINTR),
+      has_ext(NUCLEO_ISA_VHLT), r[2]);
 }
 
 void guest_main(u32 magic, u32 info);
@@ -63,6 +67,7 @@ void guest_main(u32 magic, u32 info) {
   sti();
   say("isa: null_exit %U", null_exit_ticks());
   if (!workload_ipi(IPI_ROUNDS)) guest_exit(EXIT_MISMATCH);
+  if (!workload_ipi_idle(IPI_ROUNDS)) guest_exit(EXIT_MISMATCH);
   if (!workload_tlb(TLB_ROUNDS)) guest_exit(EXIT_MISMATCH);
   say("isa: done");
   guest_exit(EXIT_OK);

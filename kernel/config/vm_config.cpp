@@ -16,8 +16,8 @@ enum Key : u32 {
 };
 constexpr const char* kKeyNames[k_count] = {"name", "cores",    "memory",  "kernel",    "modules",
                                             "cmdline", "kind", "on_crash", "devices", "extensions"};
-constexpr u32 kNeedLapic =
-    vmx::ext::bit(vmx::ext::Id::vipi) | vmx::ext::bit(vmx::ext::Id::ipiv) | vmx::ext::bit(vmx::ext::Id::pintr);
+constexpr u32 kNeedLapic = vmx::ext::bit(vmx::ext::Id::vipi) | vmx::ext::bit(vmx::ext::Id::ipiv) |
+                           vmx::ext::bit(vmx::ext::Id::pintr) | vmx::ext::bit(vmx::ext::Id::vhlt);
 // The required keys are the first four, so kMissing is indexed by Key.
 constexpr u32 kRequired = 4;
 constexpr const char* kMissing[kRequired] = {"missing required key 'name'", "missing required key 'cores'",
@@ -178,7 +178,7 @@ class Parser {
       // IPIs and posted interrupts are between local APICs (docs/isa/).
       if (vm_->error.line == 0 && (vm_->extensions & kNeedLapic) && !vm_->has(Device::lapic))
         vm_->error = ConfigError{extensions_at_.line, extensions_at_.column,
-                                 "extensions vipi, ipiv and pintr need the \"lapic\" device"};
+                                 "extensions vipi, ipiv, pintr and vhlt need the \"lapic\" device"};
       vm_->valid = vm_->error.line == 0;
     } else if (state_ == State::section) {
       for (u32 k = 0; k < kChannelRequired && channel_->error.line == 0; ++k)

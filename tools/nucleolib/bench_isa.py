@@ -66,6 +66,7 @@ class Boot:
     samples: dict = None      # (workload, mode) -> Sample
     done: bool = False
     code: int | None = None
+    result: dict | None = None  # the NUCLEO-RESULT object
 
     def __post_init__(self):
         self.samples = self.samples or {}
@@ -92,6 +93,11 @@ def costs() -> dict[str, Cost]:
 def parse(vcpus: int, lines: list[str]) -> Boot:
     boot = Boot(vcpus)
     for line in lines:
+        if line.startswith(console.RESULT_TAG):
+            try:
+                boot.result = console.parse_result_line(line)
+            except ValueError:
+                pass
         if m := _LINE.match(line):
             nums = [int(x) for x in m.groups()[3:13]]
             boot.samples[(m.group(1), m.group(2))] = Sample(*nums, ok=m.group(14) == "ok")
@@ -122,6 +128,16 @@ def baseline_with_features(s: Sample, null_exit: int, c: dict[str, Cost]) -> Fig
     ticks = (s.ticks - s.emul_ticks + s.elided_ipiv * c["ipiv"].per_op
              - s.elided_pintr * null_exit + s.elided_pintr * c["pintr"].per_op)
     return Figures(ticks / s.ops, (s.exits - s.elided_ipiv - s.elided_pintr) / s.ops, None)
+
+
+def idle_with_features(s: Sample, null_exit: int, c: dict[str, Cost]) -> Figures:
+    """The idle-target round trips with IPIV, PINTR and VHLT: on top of
+    baseline_with_features, each HLT exit (ELIDED_OWN of an ipi_idle run)
+    gone, the woken target's re-entry priced at the cheapest exit's round
+    trip and replaced by the halt's and the posted interrupt's cost."""
+    f = baseline_with_features(s, null_exit, c)
+    saved = s.elided_own * (null_exit - c["vhlt"].per_op - c["pintr"].per_op) / s.ops
+    return Figures(f.ticks - saved, f.exits - s.elided_own / s.ops, None)
 
 
 def extension_on_hardware(workload: str, s: Sample, null_exit: int, c: dict[str, Cost]) -> Figures:
@@ -169,6 +185,31 @@ def table(boots: list[Boot], workload: str, c: dict[str, Cost]) -> str:
     return "\n".join(rows)
 
 
+def idle_table(boots: list[Boot], c: dict[str, Cost]) -> str:
+    rows = ["| vCPUs | ops | baseline: instr/op | exits/op | hv instr/op | + IPIV + PINTR (model): instr/op | exits/op "
+            "| + IPIV + PINTR + VHLT (model): instr/op | exits/op | modelled speed-up |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
+    for b in boots:
+        s = b.samples.get(("ipi_idle", "base"))
+        if s is None:
+            continue
+        m, f, v = measured(s), baseline_with_features(s, b.null_exit, c), idle_with_features(s, b.null_exit, c)
+        rows.append(f"| {b.vcpus} | {s.ops} | {_n(m.ticks)} | {_n(m.exits)} | {_n(m.hv)} | {_n(f.ticks)} | "
+                    f"{_n(f.exits)} | {_n(v.ticks)} | {_n(v.exits)} | {m.ticks / v.ticks:.2f}× |")
+    return "\n".join(rows)
+
+
+def exit_profile(boot: Boot) -> str:
+    """Where a whole boot's exits come from (the result line's per-reason
+    counts): the profile that points at the next proposal."""
+    exits = (boot.result or {}).get("vm_results", {}).get("lab", {}).get("exits", {})
+    total = sum(exits.values()) or 1
+    rows = ["| exit reason | exits | share |", "|---|---|---|"]
+    for reason, count in sorted(exits.items(), key=lambda kv: -kv[1]):
+        rows.append(f"| {reason} | {count} | {100 * count / total:.0f} % |")
+    return "\n".join(rows)
+
+
 def chart(boots: list[Boot], c: dict[str, Cost]) -> str:
     plot = svgplot.LineChart("Extended instructions: instructions per operation against vCPUs (Bochs)",
                              svgplot.Axis("vCPUs", "linear", [1, 2, 4, 7]),
@@ -204,6 +245,7 @@ def report(boots: list[Boot], c: dict[str, Cost]) -> str:
     k = boots[-1].vcpus if boots else 0
     b, ipi_base, ipi_ext = _pick(boots, "ipi", k)
     _, tlb_base, tlb_ext = _pick(boots, "tlb", k)
+    _, idle, _ = _pick(boots, "ipi_idle", k)
     b1, tlb1_base, tlb1_ext = _pick(boots, "tlb", 1)
 
     def f(fig, attr="ticks"):
@@ -265,11 +307,31 @@ extension on hardware.
 
 {table(boots, "ipi", c)}
 
+## ipi_idle: the same round trips to idle targets, and HLT in the guest (VHLT)
+
+The targets wait in `STI; HLT`, as idle vCPUs do. Where the exits come from
+decided this proposal: with busy targets IPIV and PINTR remove both exits
+of a round trip, but an idle target still leaves the guest at every HLT and
+needs the hypervisor to bring it back for each interrupt. VHLT keeps the HLT
+in non-root and lets the posted interrupt wake it (docs/isa/vhlt.md).
+
+{idle_table(boots, c)}
+
 ## tlb: broadcast TLB invalidation (VTLBI)
 
 {table(boots, "tlb", c)}
 
 ![instructions per operation against vCPUs](bench-isa.svg)
+
+## Where the exits of the SMP guest come from
+
+All exits of the {k}-vCPU boot by reason (console output included), from its
+result line. Beside the serial console's port accesses (one exit per
+register access of the 16550, the subject of [bench-fv-pv.md](bench-fv-pv.md)),
+they are the IPIs' APIC writes and external interrupts, the idle vCPUs'
+HLTs and the emulated instructions' #UD exits:
+
+{exit_profile(boots[-1]) if boots else ""}
 
 ## What the numbers say
 
@@ -288,6 +350,13 @@ extension on hardware.
   ({vtlbi_curve} vCPUs), while even the shootdown with IPIV and posted interrupts grows with every target
   ({shootdown_curve} vCPUs): {cross}. Below that, IPIV plus posted interrupts already remove the exits and the
   broadcast's two interconnect messages cost more than they save.
+- **VHLT.** With idle targets a round trip costs {f(measured(idle) if idle else None)} instructions and
+  {f(measured(idle) if idle else None, "exits")} exits; IPIV and PINTR remove only the ICR's exit
+  ({f(baseline_with_features(idle, b.null_exit, c) if idle else None, "exits")} left: the HLT), VHLT the rest
+  ({f(idle_with_features(idle, b.null_exit, c) if idle else None)} instructions under the model). The removed
+  HLT exit is priced at the cheapest exit's round trip: the re-entry of the woken target is on the round trip's
+  path, the exit when it halts again is not, so this saving is an estimate, not a bound. The price on real
+  hardware is that a halted vCPU keeps its core, which static partitioning gives anyway.
 - **Where it does not pay.** With one vCPU there is nobody to shoot down: the baseline is a local INVLPG
   ({f(m_tlb1)} instructions, no exit), while emulated VTLBI costs an exit ({f(e_tlb1)} instructions) and even
   in hardware its broadcast would cost more than the INVLPG. A guest should use VTLBI only when other vCPUs
@@ -300,14 +369,15 @@ extension on hardware.
     return text
 
 
-def run_one(vcpus: int, kernel: Path, timeout: float, out_dir: Path) -> tuple[Boot, list[str]]:
+def run_one(vcpus: int, kernel: Path, timeout: float, names: list[str]) -> tuple[Boot, list[str]]:
     cfg_dir = build.build_dir() / "bench-isa"
     cfg_dir.mkdir(parents=True, exist_ok=True)
     cfg = cfg_dir / f"isa_lab_{vcpus}.toml"
     cores = ", ".join(str(i) for i in range(1, vcpus + 1))
+    extensions = ", ".join(f'"{n}"' for n in names)
     cfg.write_text(f'# written by {COMMAND}\n[[vm]]\nname = "lab"\ncores = [{cores}]\nmemory = "16M"\n'
                    f'kernel = "isa_lab.elf"\ndevices = ["uart", "debug-exit", "lapic"]\n'
-                   f'extensions = ["vipi", "ipiv", "vtlbi", "pintr"]\n')
+                   f'extensions = [{extensions}]\n')
     found = vm_config.images(cfg)
     vm_config.report(found)
     if found.problems:
@@ -317,6 +387,7 @@ def run_one(vcpus: int, kernel: Path, timeout: float, out_dir: Path) -> tuple[Bo
     (cfg_dir / f"console_{vcpus}.txt").write_text("\n".join(res.lines) + "\n")
     boot = parse(vcpus, res.lines)
     boot.code = res.exit_code
+    boot.result = boot.result or res.result
     return boot, res.notes
 
 
@@ -351,7 +422,7 @@ def cmd_isa(args, cmdline: str, make_kernel) -> int:
     failed = False
     for n in counts:
         print(f"nucleo: bench isa: {n} vCPU(s) ...", flush=True)
-        boot, notes = run_one(n, kernel, args.timeout or TIMEOUT_S, out_dir)
+        boot, notes = run_one(n, kernel, args.timeout or TIMEOUT_S, list(c))
         for note in notes:
             print(f"nucleo: {note}")
         if boot.code != 0 or not boot.done or not all(s.ok for s in boot.samples.values()):

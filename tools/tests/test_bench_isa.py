@@ -12,7 +12,8 @@ from nucleolib import bench_isa  # noqa: E402
 from nucleolib.bench_isa import Cost  # noqa: E402
 
 COSTS = {"vipi": Cost("instruction", 700, 0), "ipiv": Cost("feature", 700, 0),
-         "vtlbi": Cost("instruction", 500, 100), "pintr": Cost("feature", 100, 0)}
+         "vtlbi": Cost("instruction", 500, 100), "pintr": Cost("feature", 100, 0),
+         "vhlt": Cost("feature", 50, 0)}
 CONSOLE = [
     "[lab] isa_lab: isa: null_exit 600",
     "[lab] isa_lab: isa: ipi base 3 200 240000 400 110000 150000 0 0 200 200 0 ok",
@@ -64,6 +65,20 @@ class ModelTest(unittest.TestCase):
         # the ICR writes' 150000 replaced by IPIV's 700 each, the notification exits by PINTR's 100
         self.assertAlmostEqual(f.ticks, (240000 - 150000 + 200 * 700 - 200 * 600 + 200 * 100) / 200)
         self.assertAlmostEqual(f.exits, 0.0)
+
+    def test_idle_targets_with_vhlt_lose_the_hlt_exit_and_its_reentry(self) -> None:
+        s = bench_isa.parse(3, ["[lab] isa_lab: isa: ipi_idle base 3 200 300000 400 700000 150000 0 0 200 0 200 ok"]
+                            ).samples[("ipi_idle", "base")]
+        f = bench_isa.idle_with_features(s, 600, COSTS)
+        # IPIV: the ICR writes' 150000 become 200 * 700; VHLT: 200 re-entries of 600 become 50 + 100
+        self.assertAlmostEqual(f.ticks, (300000 - 150000 + 200 * 700 - 200 * (600 - 50 - 100)) / 200)
+        self.assertAlmostEqual(f.exits, 0.0)
+
+    def test_the_exit_profile_lists_reasons_by_count(self) -> None:
+        boot = bench_isa.Boot(7, result={"vm_results": {"lab": {"exits": {"HLT": 10, "APIC write": 30}}}})
+        text = bench_isa.exit_profile(boot)
+        self.assertLess(text.index("APIC write"), text.index("HLT"))
+        self.assertIn("| APIC write | 30 | 75 % |", text)
 
     def test_the_report_has_both_tables_and_says_where_the_proposal_does_not_pay(self) -> None:
         one = bench_isa.parse(1, ["[lab] isa_lab: isa: null_exit 600",

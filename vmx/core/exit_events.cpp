@@ -139,6 +139,7 @@ ExitAction handle_init_sipi(ExitContext& ctx) {
 // interrupt it can take, an NMI; a host interrupt (another vCPU's IPI
 // kick, an INIT) ends the wait too and lets the entry path look.
 ExitAction halt_virtual_pc(ExitContext& ctx) {
+  ext::note_hlt(ctx);
   const bool interruptible = ctx.vmcs.read(VmcsNat::guest_rflags) & kRflagsIf;
   for (bool woken = false; !ctx.vm.stopped; woken = true) {
     const bool event = has_wake_event(ctx);

@@ -21,6 +21,11 @@ void note_icr_write(ExitContext& ctx, u64 icr);
 // pintr: an external-interrupt exit that brought a virtual interrupt from
 // another core (posted to this vCPU's local APIC before the exit).
 void note_external_interrupt(ExitContext& ctx);
+// vhlt: a HLT exit of a vCPU with a local APIC (a halt the processor would
+// keep in non-root).
+inline void note_hlt(ExitContext& ctx) {
+  if ((ctx.vcpu.extensions & bit(Id::vhlt)) && ctx.lapic) ++ctx.vcpu.isa.elided_exits[static_cast<u32>(Id::vhlt)];
+}
 
 constexpr bool enabled(const VcpuState& v, Id id) { return (v.extensions & bit(id)) != 0; }
 

@@ -148,6 +148,34 @@ const Proposal kProposals[kIdCount] = {
                       "VIRR update and RVI evaluation in microcode; the notification itself is the sender's "
                       "message.",
     },
+    {
+        .id = Id::vhlt,
+        .name = "vhlt",
+        .mnemonic = "(HLT)",
+        .kind = Kind::vmx_feature,
+        .title = "HLT that stays in VMX non-root, woken by posted interrupts",
+        .opcode = 0,
+        .operands = "",
+        .operand_roles = "None: the guest's HLT.",
+        .operation = "ON HLT in VMX non-root operation with \"HLT exiting\" = 0 and \"halt in guest\" = 1:\n"
+                     "  the logical processor enters the HLT state without leaving the guest;\n"
+                     "  a posted-interrupt notification for this vCPU, a virtual NMI or INIT, or a deliverable\n"
+                     "  virtual interrupt (RVI > VPPR) ends the HLT in non-root (SDM Vol. 3C 30.6 processing);\n"
+                     "  any other physical interrupt causes the external-interrupt exit of today.",
+        .faults = "None.",
+        .vmx_changes = "A secondary control \"halt in guest\" making the posted-interrupt notification a wake-up "
+                       "event of the non-root HLT state (a processor without it must keep HLT exiting on, or a "
+                       "halted vCPU would miss its posted interrupts). nucleo keeps HLT exiting and counts each "
+                       "HLT exit of a VM with a local APIC as one the feature would remove.",
+        .replaces = "The HLT exit of an idle vCPU, the hypervisor's sleep on its behalf, and the host interrupt, "
+                    "wake-up and VM entry that bring each of its interrupts in.",
+        .workload = "ipi_idle: the ipi round trips with the targets idle in STI; HLT (the usual state of an idle "
+                    "vCPU), baseline only: the feature needs no guest change.",
+        .cost = {.microcode_steps = 30, .memory_accesses = 2, .line_transfers = 0, .interconnect_messages = 0},
+        .per_target = {},
+        .cost_basis = "Entering and leaving the HLT state in microcode and re-evaluating the virtual-interrupt "
+                      "state on the wake (the PIR read is PINTR's); the notification message is the sender's.",
+    },
 };
 
 const Proposal* by_opcode(u8 opcode) {
@@ -162,6 +190,6 @@ const Proposal* by_name(Str name) {
   return nullptr;
 }
 
-const char* all_names() { return "vipi, ipiv, vtlbi, pintr"; }
+const char* all_names() { return "vipi, ipiv, vtlbi, pintr, vhlt"; }
 
 }  // namespace nucleo::vmx::ext

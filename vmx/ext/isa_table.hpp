@@ -31,7 +31,7 @@ const char* kind_name(Kind k);
 
 // The bit of each proposal in a VM's `extensions` mask and in CPUID
 // 0x40000002 EAX: never renumber, only append (it is ABI).
-enum class Id : u8 { vipi, ipiv, vtlbi, pintr, count };
+enum class Id : u8 { vipi, ipiv, vtlbi, pintr, vhlt, count };
 constexpr u32 bit(Id id) { return u32{1} << static_cast<u32>(id); }
 constexpr u32 kIdCount = static_cast<u32>(Id::count);
 constexpr u32 kAllIds = (u32{1} << kIdCount) - 1;

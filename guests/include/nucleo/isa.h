@@ -11,6 +11,7 @@
 #define NUCLEO_ISA_IPIV 1 /* IPI virtualization of the ICR (transparent form of VIPI) */
 #define NUCLEO_ISA_VTLBI 2 /* Broadcast guest TLB invalidation with completion */
 #define NUCLEO_ISA_PINTR 3 /* Posted-interrupt processing for every virtual interrupt source */
+#define NUCLEO_ISA_VHLT 4 /* HLT that stays in VMX non-root, woken by posted interrupts */
 
 #ifndef __ASSEMBLER__
 

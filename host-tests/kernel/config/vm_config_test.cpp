@@ -166,14 +166,14 @@ const LineError kLineErrors[] = {
     {"devices = [\"uart\", \"floppy\"]", 20,
      "unknown device (known: uart, debug-exit, fw_cfg, pit, pic, rtc, pci, acpi, lapic)"},
     {"devices = [\"uart\", \"uart\"]", 20, "device listed twice"},
-    {"extensions = [\"vipi\", \"avx1024\"]", 23, "unknown extension (known: vipi, ipiv, vtlbi, pintr)"},
+    {"extensions = [\"vipi\", \"avx1024\"]", 23, "unknown extension (known: vipi, ipiv, vtlbi, pintr, vhlt)"},
     {"extensions = [\"vtlbi\", \"vtlbi\"]", 24, "extension listed twice"},
     {"extensions = \"vipi\"", 14, "expected an array of strings"},
 };
 
 TEST(VmConfig, GivenExtensionsWhenParsedThenTheirBitsAreSetAndApicOnesNeedTheLapicDevice) {
   const std::string head = "[[vm]]\nname = \"a\"\ncores = [1]\nmemory = \"16M\"\nkernel = \"k\"\n";
-  const Parsed with_lapic(head + "devices = [\"lapic\"]\nextensions = [\"pintr\", \"vipi\", \"vtlbi\", \"ipiv\"]\n");
+  const Parsed with_lapic(head + "devices = [\"lapic\"]\nextensions = [\"pintr\", \"vipi\", \"vtlbi\", \"vhlt\", \"ipiv\"]\n");
   ASSERT_TRUE(with_lapic.vm(0).valid) << error_of(with_lapic.vm(0).error);
   EXPECT_EQ(with_lapic.vm(0).extensions, vmx::ext::kAllIds);
   const Parsed tlb_only(head + "extensions = [\"vtlbi\"]\n");
@@ -181,10 +181,10 @@ TEST(VmConfig, GivenExtensionsWhenParsedThenTheirBitsAreSetAndApicOnesNeedTheLap
   EXPECT_EQ(tlb_only.vm(0).extensions, vmx::ext::bit(vmx::ext::Id::vtlbi));
   const Parsed none(head);
   EXPECT_EQ(none.vm(0).extensions, 0u);
-  for (const char* name : {"vipi", "ipiv", "pintr"}) {
+  for (const char* name : {"vipi", "ipiv", "pintr", "vhlt"}) {
     const Parsed without_lapic(head + "extensions = [\"" + name + "\"]\n");
     EXPECT_FALSE(without_lapic.vm(0).valid) << name;
-    EXPECT_EQ(error_of(without_lapic.vm(0).error), "6:14: extensions vipi, ipiv and pintr need the \"lapic\" device");
+    EXPECT_EQ(error_of(without_lapic.vm(0).error), "6:14: extensions vipi, ipiv, pintr and vhlt need the \"lapic\" device");
   }
 }
 

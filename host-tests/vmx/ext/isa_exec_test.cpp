@@ -261,6 +261,18 @@ TEST(IsaExec, GivenIpivWhenTheGuestWritesTheX2apicIcrThenTheWrmsrExitCountsAndTh
   EXPECT_EQ(r.stats().elided_exits[n(Id::ipiv)], 1u);
 }
 
+TEST(IsaExec, GivenVhltWhenAHltExitOfAVcpuWithALocalApicHappensThenItCountsAsElided) {
+  IsaRig r;
+  r.apic(0).accept(0x42, IpiKind::fixed);  // something to wake for: the halt returns at once
+  r.set_if(true);
+  ASSERT_TRUE(r.pc_exit(ExitReason::hlt, 0, 1));
+  EXPECT_TRUE(is_advance(r.last));
+  EXPECT_EQ(r.stats().elided_exits[n(Id::vhlt)], 1u);
+  r.vcpu.extensions = bit(Id::pintr);
+  ASSERT_TRUE(r.pc_exit(ExitReason::hlt, 0, 1));
+  EXPECT_EQ(r.stats().elided_exits[n(Id::vhlt)], 1u);
+}
+
 TEST(IsaExec, GivenPintrWhenAnExternalInterruptExitBringsAPostedInterruptThenItCountsAsElided) {
   IsaRig r;
   ASSERT_TRUE(r.pc_exit(ExitReason::external_interrupt));  // a host interrupt, nothing posted
