@@ -233,11 +233,12 @@ nucleo_boot_test(NAME vms_pv_channel EMULATOR bochs TIMEOUT 600 ARGS
 # The extended-instructions laboratory (docs/isa-lab.md): guests/isa_lab on
 # three vCPUs with every proposal, each workload baseline and extension in
 # the same boot, the same guest-visible results both ways (every ping to the
-# right vCPU, every vCPU reading the remapped page), and the exits each
-# proposal removes.
+# right vCPU, every vCPU reading the remapped page, every increment in a
+# page the hypervisor migrates 20 times by cross-call and by BINVEPT), and
+# the exits each proposal removes.
 nucleo_boot_test(NAME vms_isa_lab EMULATOR bochs TIMEOUT 600 ARGS
   --cores 4 --memory 256 --config configs/isa_lab.toml --expect-code 0 --expect-vm lab=0
-  --expect "^\\[lab\\] isa_lab: 3 vCPUs. extensions 0x1f of 5 \\(vipi 1, ipiv 1, vtlbi 1, pintr 1, vhlt 1\\), opcode map 0xa0f"
+  --expect "^\\[lab\\] isa_lab: 3 vCPUs. extensions 0x1f of 6 \\(vipi 1, ipiv 1, vtlbi 1, pintr 1, vhlt 1\\), opcode map 0xa0f"
   --expect "^\\[lab\\] isa_lab: isa: ipi base 3 200 [0-9]+ [0-9]+ [0-9]+ [0-9]+ 0 0 200 [0-9]+ 0 ok"
   --expect "^\\[lab\\] isa_lab: isa: ipi ext 3 200 [0-9]+ [0-9]+ [0-9]+ [0-9]+ 200 200 0 [0-9]+ 0 ok"
   --expect "^\\[lab\\] isa_lab: ipi: same pings either way. exits [0-9]+ baseline, [0-9]+ with VIPI emulated, [0-9]+ on hardware with VIPI"
@@ -245,6 +246,9 @@ nucleo_boot_test(NAME vms_isa_lab EMULATOR bochs TIMEOUT 600 ARGS
   --expect "^\\[lab\\] isa_lab: isa: tlb base 3 50 [0-9]+ [0-9]+ [0-9]+ [0-9]+ 0 0 100 [0-9]+ 0 ok"
   --expect "^\\[lab\\] isa_lab: isa: tlb ext 3 50 [0-9]+ [0-9]+ [0-9]+ [0-9]+ 50 100 0 0 [0-9]+ ok"
   --expect "^\\[lab\\] isa_lab: tlb: every vCPU saw every new page either way. invalidations reached 100 other vCPUs with VTLBI"
+  --expect "^\\[lab\\] isa_lab: isa: migrate base 3 20 [0-9]+ [0-9]+ [0-9]+ [0-9]+ 0 0 [0-9]+ [0-9]+ [0-9]+ ok"
+  --expect "^\\[lab\\] isa_lab: isa: migrate ext 3 20 [0-9]+ [0-9]+ [0-9]+ [0-9]+ 40 [0-9]+ [0-9]+ [0-9]+ 0 ok"
+  --expect "^\\[lab\\] isa_lab: migrate: every increment of every vCPU stayed in the page either way. 40 invalidations by cross-call, 40 by BINVEPT"
   --expect "^\\[lab\\] isa_lab: isa: done"
   --reject "FAIL")
 # A hostile guest (guests/hostile): every refused attempt contained, then an

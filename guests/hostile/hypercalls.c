@@ -30,7 +30,7 @@ static const char* error_name(i32 v) {
 static const char* const function_names[NUCLEO_HC_FUNCTION_COUNT] = {
     "VERSION",      "CONSOLE_WRITE", "EXIT",   "VCPU_INFO",   "TIMER_ONESHOT",   "TIME",
     "SEND_EVENT",   "BLOCK",         "YIELD",  "EXIT_STATS",  "REBOOT",          "CHANNEL_LOOKUP",
-    "CHANNEL_INFO", "CHANNEL_DOORBELL", "CHANNEL_RING", "VCPU_START", "ISA_STATS"};
+    "CHANNEL_INFO", "CHANNEL_DOORBELL", "CHANNEL_RING", "VCPU_START", "ISA_STATS", "MIGRATE_PAGE"};
 
 /* One call; `expect` is the EAX it must return (an error, or the one
  * result a function without errors has). */

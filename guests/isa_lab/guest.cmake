@@ -6,6 +6,6 @@
 # "isa: ..." lines.
 nucleo_guest_elf(NAME isa_lab DIR ${GUEST_DIR} LDSCRIPT ${NUCLEO_GUEST_LD} EMULATION elf_i386
   FLAGS ${NUCLEO_GUEST32_FLAGS}
-  SOURCES main.c paging.c lab.c ipi.c tlb.c
+  SOURCES main.c paging.c lab.c ipi.c tlb.c migrate.c
   LIB mb1_header.S start32.S console.c format.c div64.c com1.c exit.c fail.c meter.c lapic.c idt.c idt32.S
       smp32.c smp32.S)

@@ -14,13 +14,18 @@ static struct nucleo_hc_isa_stats g_isa __attribute__((aligned(8)));
 
 void isa_counts_read(struct isa_counts* c) {
   if (hc2(NUCLEO_HC_ISA_STATS, (uptr)&g_isa, sizeof g_isa) != (iptr)sizeof g_isa) {
-    for (u32 i = 0; i < NUCLEO_HC_ISA_PROPOSALS; ++i) c->executed[i] = c->targets[i] = c->elided[i] = 0;
+    for (u32 i = 0; i < NUCLEO_HC_ISA_PROPOSALS; ++i)
+      c->executed[i] = c->targets[i] = c->elided[i] = c->emulation_tsc[i] = c->baseline_runs[i] = c->baseline_tsc[i] =
+          0;
     return;
   }
   for (u32 i = 0; i < NUCLEO_HC_ISA_PROPOSALS; ++i) {
     c->executed[i] = g_isa.executed[i];
     c->targets[i] = g_isa.targets[i];
     c->elided[i] = g_isa.elided_exits[i];
+    c->emulation_tsc[i] = g_isa.emulation_tsc[i];
+    c->baseline_runs[i] = g_isa.baseline_runs[i];
+    c->baseline_tsc[i] = g_isa.baseline_tsc[i];
   }
 }
 
@@ -40,6 +45,9 @@ void run_end(struct run* r, u32 ops) {
     r->isa.executed[i] = now.executed[i] - r->isa_before.executed[i];
     r->isa.targets[i] = now.targets[i] - r->isa_before.targets[i];
     r->isa.elided[i] = now.elided[i] - r->isa_before.elided[i];
+    r->isa.emulation_tsc[i] = now.emulation_tsc[i] - r->isa_before.emulation_tsc[i];
+    r->isa.baseline_runs[i] = now.baseline_runs[i] - r->isa_before.baseline_runs[i];
+    r->isa.baseline_tsc[i] = now.baseline_tsc[i] - r->isa_before.baseline_tsc[i];
   }
   r->ops = ops;
 }

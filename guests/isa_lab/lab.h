@@ -44,6 +44,9 @@ static inline void invlpg(u32 linear) { __asm__ volatile("invlpg (%0)" ::"r"(lin
 /* lab.c: one measured run. */
 struct isa_counts {
   u64 executed[NUCLEO_HC_ISA_PROPOSALS], targets[NUCLEO_HC_ISA_PROPOSALS], elided[NUCLEO_HC_ISA_PROPOSALS];
+  /* the hypervisor's ticks: emulating, and (root-mode proposals) its baseline */
+  u64 emulation_tsc[NUCLEO_HC_ISA_PROPOSALS], baseline_runs[NUCLEO_HC_ISA_PROPOSALS],
+      baseline_tsc[NUCLEO_HC_ISA_PROPOSALS];
 };
 struct run {
   struct meter before, used;
@@ -77,6 +80,11 @@ bool workload_ipi(u32 rounds);
 bool workload_ipi_idle(u32 rounds);
 void tlb_init(void);
 bool workload_tlb(u32 rounds);
+
+/* migrate.c: the page-migration workload of BINVEPT; an AP's share of a round. */
+extern volatile u32 g_migrate_round;
+void migrate_ap(u32 cpu);
+bool workload_migrate(u32 count, bool has_binvept);
 
 /* Whether the extension's run made fewer exits than the baseline's. */
 bool fewer_exits(const struct run* base, const struct run* ext);

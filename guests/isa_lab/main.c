@@ -4,10 +4,11 @@
  * (lab.h lists the others). */
 #include "lab.h"
 
-enum { IPI_ROUNDS = 100, TLB_ROUNDS = 50 };
+enum { IPI_ROUNDS = 100, TLB_ROUNDS = 50, MIGRATIONS = 20 };
 
 u32 g_vcpus = 1;
 u32 g_extensions;
+static u32 g_proposals; /* CPUID.40000002H:EBX: the proposals the hypervisor knows */
 
 /* The other vCPUs spin with interrupts on and answer check requests. */
 static void ap_main(u32 cpu) {
@@ -21,6 +22,7 @@ static void ap_main(u32 cpu) {
       seen = generation;
       __atomic_store_n(&g_checked[cpu], generation, __ATOMIC_RELEASE);
     }
+    migrate_ap(cpu);
     if (__atomic_load_n(&g_idle, __ATOMIC_ACQUIRE)) {
       sti_hlt();
     } else {
@@ -43,6 +45,7 @@ static void discover(void) {
   }
   cpuid(NUCLEO_ISA_CPUID_LEAF, 0, r);
   g_extensions = r[0];
+  g_proposals = r[1];
   say("%u vCPUs; extensions %x of %u (vipi %u, ipiv %u, vtlbi %u, pintr %u, vhlt %u), opcode map %x", g_vcpus, r[0],
       r[1], has_ext(NUCLEO_ISA_VIPI), has_ext(NUCLEO_ISA_IPIV), has_ext(NUCLEO_ISA_VTLBI), has_ext(NUCLEO_ISA_PINTR),
       has_ext(NUCLEO_ISA_VHLT), r[2]);
@@ -69,6 +72,8 @@ void guest_main(u32 magic, u32 info) {
   if (!workload_ipi(IPI_ROUNDS)) guest_exit(EXIT_MISMATCH);
   if (!workload_ipi_idle(IPI_ROUNDS)) guest_exit(EXIT_MISMATCH);
   if (!workload_tlb(TLB_ROUNDS)) guest_exit(EXIT_MISMATCH);
+  /* BINVEPT is the hypervisor's instruction: known (EBX), never in EAX. */
+  if (!workload_migrate(MIGRATIONS, g_proposals > NUCLEO_ISA_BINVEPT)) guest_exit(EXIT_MISMATCH);
   say("isa: done");
   guest_exit(EXIT_OK);
 }

@@ -41,6 +41,27 @@ TEST(EptExit, GivenAViolationWhenHandledThenVmStopsNamingAccessAddressRamAndRip)
   }
 }
 
+TEST(EptExit, GivenAWriteToAPageBeingMigratedOrMovedWhenHandledThenTheInstructionRunsAgain) {
+  for (const bool moving : {true, false}) {
+    ExitRig r;
+    u8 frame[16];
+    if (moving) r.vm.moving_page = 0x5000;
+    else ASSERT_TRUE(r.vm.moved.set(0x5000, frame));
+    r.vmcs.set(Vmcs64::guest_physical_address, 0x5ff8);
+    r.vmcs.set(VmcsNat::guest_rip, 0x100234);
+    EXPECT_TRUE(r.exit(ExitReason::ept_violation, 0x18A, 0)) << moving;  // a write to a readable page
+    EXPECT_FALSE(r.vm.stopped);
+    EXPECT_EQ(r.rip(), 0x100234u);  // not advanced: the write runs again
+    // A read, another page, or a write outside RAM still stops the VM.
+    r.vmcs.set(Vmcs64::guest_physical_address, 0x6000);
+    EXPECT_FALSE(r.exit(ExitReason::ept_violation, 0x18A, 0));
+  }
+  ExitRig r;
+  r.vm.moving_page = 0x5000;
+  r.vmcs.set(Vmcs64::guest_physical_address, 0x5000);
+  EXPECT_FALSE(r.exit(ExitReason::ept_violation, 0x189, 0));  // a read is no migration's business
+}
+
 TEST(EptExit, GivenAMisconfigurationWhenHandledThenVmStopsAsAHypervisorErrorNamingTheAddress) {
   ExitRig r;
   r.vmcs.set(Vmcs64::guest_physical_address, 0x1FF000);

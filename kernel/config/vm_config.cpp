@@ -435,6 +435,8 @@ class Parser {
     if (!p)
       return fail(l, pos,
                   message("unknown extension", "unknown extension (known: {})", vmx::ext::all_names()));
+    // A root-mode instruction is the hypervisor's (docs/isa-lab.md): no VM enables it.
+    if (!vmx::ext::per_vm(p->kind)) return fail(l, pos, "a root-mode instruction is the hypervisor's, not a VM's extension");
     if ((vm_->extensions & vmx::ext::bit(p->id)) != 0) return fail(l, pos, "extension listed twice");
     vm_->extensions |= vmx::ext::bit(p->id);
     return true;

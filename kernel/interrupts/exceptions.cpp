@@ -24,6 +24,7 @@ const char* exception_name(u64 vector) {
 namespace {
 
 constinit InterruptHandler g_handlers[256] = {};
+constinit ExceptionFixup g_fixups[32] = {};
 
 [[noreturn]] void fatal_exception(const InterruptFrame* f) {
   // The faulting CPU may have held the console lock.
@@ -45,6 +46,10 @@ constinit InterruptHandler g_handlers[256] = {};
 
 void set_interrupt_handler(u8 vector, InterruptHandler handler) { g_handlers[vector] = handler; }
 
+void set_exception_fixup(u8 vector, ExceptionFixup fixup) {
+  if (vector < 32) g_fixups[vector] = fixup;
+}
+
 }  // namespace nucleo
 
 using namespace nucleo;
@@ -54,7 +59,11 @@ extern "C" void interrupt_entry(InterruptFrame* f) {
     ++this_cpu().nmi_count;  // an NMI IPI the kernel sent on purpose
     return;
   }
-  if (f->vector < 32) fatal_exception(f);
+  if (f->vector < 32) {
+    const ExceptionFixup fixup = g_fixups[f->vector];
+    if (fixup && fixup(*f)) return;
+    fatal_exception(f);
+  }
   const InterruptHandler handler = g_handlers[f->vector];
   if (handler) {
     handler(*f);

@@ -25,6 +25,13 @@ using InterruptHandler = void (*)(InterruptFrame& frame);
 // The handler runs with interrupts off and must send EOI itself if needed.
 void set_interrupt_handler(u8 vector, InterruptHandler handler);
 
+// An exception the kernel can resolve itself (today: the #UD of a root-mode
+// instruction of the laboratory, vmx/hw/binvept.cpp): the fixup runs first,
+// with interrupts off, and returns true when it has repaired the frame (the
+// CPU then resumes at frame.rip). Any other exception stays fatal.
+using ExceptionFixup = bool (*)(InterruptFrame& frame);
+void set_exception_fixup(u8 vector, ExceptionFixup fixup);
+
 }  // namespace nucleo
 
 extern "C" void interrupt_entry(nucleo::InterruptFrame* frame);

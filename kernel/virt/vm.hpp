@@ -10,6 +10,7 @@
 #include "kernel/lib/str.hpp"
 #include "kernel/virt/exit_action.hpp"
 #include "kernel/virt/io_bus.hpp"
+#include "kernel/virt/moved_pages.hpp"
 
 namespace nucleo {
 
@@ -67,10 +68,33 @@ struct Vm {
   }
   Str diagnosis() const { return Str(diagnostic, diagnostic_length); }
 
+  // Pages of RAM moved to other host frames (page migration), and the page
+  // being moved now (write-protected in the EPT while it is copied;
+  // kNotMoving otherwise).
+  MovedPages moved;
+  static constexpr u64 kNotMoving = ~u64{0};
+  u64 moving_page = kNotMoving;
+  // A write that hit the EPT write protection of a migration: the vCPU
+  // retries the instruction until the page is writable at its new frame.
+  bool write_blocked_by_migration(u64 gpa) const {
+    const u64 page = gpa & ~u64{0xFFF};
+    return gpa < ram_size &&
+           (__atomic_load_n(&moving_page, __ATOMIC_ACQUIRE) == page || moved.find(page) != nullptr);
+  }
+
   // Guest-physical [gpa, gpa+length) inside RAM, or an empty span: the only
   // way handlers touch guest memory, so nothing outside the VM is reachable.
+  // A range inside one moved page is that page's frame; a range across
+  // pages that takes in a moved one is refused (empty), as it is not
+  // contiguous in host memory.
   Span<u8> guest_ram(u64 gpa, u64 length) const {
     if (gpa > ram_size || length > ram_size - gpa) return {};
+    if (moved.any() && length != 0) {
+      const u64 first = gpa & ~u64{0xFFF}, last = (gpa + length - 1) & ~u64{0xFFF};
+      u8* host = moved.find_between(first, last);
+      if (host != nullptr && first != last) return {};
+      if (host != nullptr) return Span<u8>(host + (gpa & 0xFFF), static_cast<usize>(length));
+    }
     return Span<u8>(ram + gpa, static_cast<usize>(length));
   }
 };

@@ -33,8 +33,20 @@ std::string hex2(unsigned v) {
 }
 
 std::string encoding(const Proposal& p) {
-  if (p.kind != Kind::guest_instruction) return "none (it changes what an existing exit does)";
+  if (!has_opcode(p.kind)) return "none (it changes what an existing exit does)";
   return "`0F 0A " + hex2(p.opcode) + " /r` (ModRM.mod = 11B; REX.R/REX.B in 64-bit mode)";
+}
+
+// Root-mode instructions are the hypervisor's: no configuration name, no CPUID bit.
+std::string configuration(const Proposal& p) {
+  if (!per_vm(p.kind)) return "none: the hypervisor executes it where it needs it (no VM enables it); the laboratory picks it or the "
+           "baseline per call (docs/isa-lab.md)";
+  return "`extensions = [\"" + std::string(p.name) + "\"]`";
+}
+std::string discovery(const Proposal& p) {
+  if (!per_vm(p.kind)) return "none for guests (never in CPUID.40000002H:EAX); bit " +
+                              std::to_string(static_cast<unsigned>(p.id)) + " of the ISA_STATS counters";
+  return "CPUID.40000002H:EAX[bit " + std::to_string(static_cast<unsigned>(p.id)) + "]";
 }
 
 std::string cost_units(const CostModel& c) {
@@ -58,23 +70,29 @@ std::string page(const Proposal& p) {
   o << "# " << p.mnemonic << " — " << p.title << "\n\n<!-- " << kGenerated << " -->\n\n";
   o << "| | |\n|---|---|\n";
   o << "| kind | " << kind_name(p.kind) << " |\n";
-  o << "| configuration | `extensions = [\"" << p.name << "\"]` |\n";
-  o << "| discovery | CPUID.40000002H:EAX[bit " << static_cast<unsigned>(p.id) << "] |\n";
+  o << "| configuration | " << configuration(p) << " |\n";
+  o << "| discovery | " << discovery(p) << " |\n";
   o << "| encoding | " << encoding(p) << " |\n";
-  if (p.kind == Kind::guest_instruction) o << "| instruction | `" << p.mnemonic << " " << p.operands << "` |\n";
+  if (has_opcode(p.kind)) o << "| instruction | `" << p.mnemonic << " " << p.operands << "` |\n";
   o << "\n## Operands\n\n" << p.operand_roles << "\n";
   o << "\n## Operation\n\n```\n" << p.operation << "\n```\n";
-  o << "\n## Flags affected\n\nNone.\n";
+  o << "\n## Flags affected\n\n"
+    << (p.kind == Kind::root_instruction
+            ? "As every VMX instruction (SDM Vol. 3C 31.2): VMsucceed clears CF, PF, AF, ZF, SF and OF; "
+              "VMfailValid sets ZF and clears the others."
+            : "None.")
+    << "\n";
   o << "\n## Exceptions\n\n" << lines_as_list(p.faults);
   o << "\n## VMX changes\n\n" << p.vmx_changes << "\n";
   o << "\n## What it replaces (the baseline)\n\n" << p.replaces << "\n";
   o << "\n## Workload\n\n" << p.workload << "\n";
   o << "\n## Hardware cost model\n\n";
   o << "- per " << (p.kind == Kind::vmx_feature ? "exit removed" : "execution") << ": " << cost_units(p.cost) << "\n";
-  if (instruction_equivalents(p.per_target) != 0) o << "- per other vCPU reached: " << cost_units(p.per_target) << "\n";
+  if (instruction_equivalents(p.per_target) != 0)
+    o << "- per other " << (p.kind == Kind::root_instruction ? "core" : "vCPU") << " reached: " << cost_units(p.per_target) << "\n";
   o << "- basis: " << p.cost_basis << "\n";
   o << "\nThe calibration of the units is on the [index](README.md#cost-model). How nucleo emulates it: "
-       "vmx/ext/isa_exec.cpp.\n";
+    << (p.kind == Kind::root_instruction ? "vmx/hw/binvept.cpp (the host's #UD handler)" : "vmx/ext/isa_exec.cpp") << ".\n";
   return o.str();
 }
 
@@ -87,14 +105,16 @@ std::string index() {
   for (const Proposal& p : kProposals) {
     o << "| " << static_cast<unsigned>(p.id) << " | [" << p.mnemonic << "](" << p.name << ".md): " << p.title << " | "
       << kind_name(p.kind) << " | "
-      << (p.kind == Kind::guest_instruction ? "`0F 0A " + hex2(p.opcode) + " /r`" : std::string("—")) << " | "
+      << (has_opcode(p.kind) ? "`0F 0A " + hex2(p.opcode) + " /r`" : std::string("—")) << " | "
       << p.replaces << " |\n";
   }
   o << "\n## Discovery\n\nCPUID leaf `0x40000002` (below the hypervisor signature leaf): EAX = the proposals "
        "the VM has (bit = id), EBX = the number of proposals the hypervisor knows ("
     << kIdCount
     << "), ECX = `0x0A0F` (the opcode map). A VM enables them in its configuration with "
-       "`extensions = [...]`; an instruction a VM has not enabled raises #UD, as on a processor without it.\n";
+       "`extensions = [...]`; an instruction a VM has not enabled raises #UD, as on a processor without it. "
+       "Root-mode instructions are the hypervisor's own: never in a VM's mask, #UD for every guest, emulated by "
+       "nucleo's own #UD handler in its kernel text.\n";
   o << "\n## Cost model\n\nEach proposal states what the hardware would do in named units; one calibration "
        "turns units into instruction equivalents, the unit every Bochs figure of nucleo is in:\n\n"
        "| unit | instruction equivalents | assumption |\n|---|---|---|\n"
@@ -152,7 +172,9 @@ std::string slurp(const std::string& path) {
 int main(int argc, char** argv) {
   if (argc == 2 && std::string(argv[1]) == "--costs") {
     for (const Proposal& p : kProposals)
-      std::printf("%s %s %llu %llu\n", p.name, p.kind == Kind::vmx_feature ? "feature" : "instruction",
+      std::printf("%s %s %llu %llu\n", p.name, p.kind == Kind::vmx_feature        ? "feature"
+                                      : p.kind == Kind::root_instruction ? "root"
+                                                                         : "instruction",
                   static_cast<unsigned long long>(instruction_equivalents(p.cost)),
                   static_cast<unsigned long long>(instruction_equivalents(p.per_target)));
     return 0;

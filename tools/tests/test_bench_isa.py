@@ -13,7 +13,7 @@ from nucleolib.bench_isa import Cost  # noqa: E402
 
 COSTS = {"vipi": Cost("instruction", 700, 0), "ipiv": Cost("feature", 700, 0),
          "vtlbi": Cost("instruction", 500, 100), "pintr": Cost("feature", 100, 0),
-         "vhlt": Cost("feature", 50, 0)}
+         "vhlt": Cost("feature", 50, 0), "binvept": Cost("root", 1000, 10)}
 CONSOLE = [
     "[lab] isa_lab: isa: null_exit 600",
     "[lab] isa_lab: isa: ipi base 3 200 240000 400 110000 150000 0 0 200 200 0 ok",
@@ -73,6 +73,23 @@ class ModelTest(unittest.TestCase):
         # IPIV: the ICR writes' 150000 become 200 * 700; VHLT: 200 re-entries of 600 become 50 + 100
         self.assertAlmostEqual(f.ticks, (300000 - 150000 + 200 * 700 - 200 * (600 - 50 - 100)) / 200)
         self.assertAlmostEqual(f.exits, 0.0)
+
+    def test_binvept_on_hardware_replaces_the_hypervisors_invalidations_and_the_targets_exits(self) -> None:
+        s = bench_isa.parse(3, ["[lab] isa_lab: isa: migrate ext 3 20 900000 200 800000 300000 40 80 0 0 0 ok"]
+                            ).samples[("migrate", "ext")]
+        f = bench_isa.migrate_on_hardware(s, COSTS)
+        # 300000 hypervisor ticks in the emulated BINVEPTs become 40 * 1000 + 80 * 10
+        self.assertAlmostEqual(f.ticks, (900000 - 300000 + 40 * 1000 + 80 * 10) / 20)
+        self.assertAlmostEqual(f.exits, (200 - 80) / 20)
+        self.assertAlmostEqual(f.hv, (800000 - 300000 + 40 * 1000 + 80 * 10) / 20)
+
+    def test_the_migrate_table_needs_both_runs_and_shows_the_invalidation_cost(self) -> None:
+        boot = bench_isa.parse(3, [
+            "[lab] isa_lab: isa: migrate base 3 20 1000000 280 900000 400000 0 0 0 0 80 ok",
+            "[lab] isa_lab: isa: migrate ext 3 20 900000 200 800000 300000 40 80 0 0 0 ok"])
+        text = bench_isa.migrate_table([boot, bench_isa.parse(1, [])], COSTS)
+        self.assertIn("| 3 | 20 | 50,000 | 14.0 | 20,000 | 45,000 | 10.0 | 15,000 |", text)
+        self.assertEqual(len(text.splitlines()), 3)  # the header, its rule and the one boot with both runs
 
     def test_the_exit_profile_lists_reasons_by_count(self) -> None:
         boot = bench_isa.Boot(7, result={"vm_results": {"lab": {"exits": {"HLT": 10, "APIC write": 30}}}})

@@ -64,6 +64,19 @@ Error Ept::map(u64 gpa, u64 hpa, u64 size, EptPerm perm, EptMemType type, bool a
     return make_error(Status::invalid_argument, "EPT: size is not a multiple of 4 KiB", size);
   if (gpa >= ept::kGuestPhysLimit || size > ept::kGuestPhysLimit - gpa)
     return make_error(Status::invalid_argument, "EPT: guest-physical range ends beyond 2^48 (4-level EPT)", gpa);
+  NUCLEO_TRY(check_leaf(hpa, size, perm, type));
+  const u64 perm_bits = static_cast<u8>(perm);
+  const u64 leaf_bits = perm_bits | (u64{static_cast<u8>(type)} << ept::kMemTypeShift);
+  const u64 delta = hpa - gpa;  // modulo 2^64: target of any gpa in range is gpa + delta
+  const u32 max_leaf = allow_large_pages ? (allow_1g ? 3u : 2u) : 1u;
+  // Check the whole range first so a refused map changes nothing.
+  const Error conflict = check_range(pml4_, 4, gpa, gpa + size, delta, leaf_bits);
+  if (!conflict.ok()) return conflict;
+  return fill_range(pml4_, 4, gpa, gpa + size, delta, leaf_bits, max_leaf);
+}
+
+// The target range and the leaf's bits, as map() and remap_page() accept them.
+Error Ept::check_leaf(u64 hpa, u64 size, EptPerm perm, EptMemType type) const {
   if (hpa >= phys_limit_ || size > phys_limit_ - hpa)
     return make_error(Status::invalid_argument, "EPT: host-physical range ends beyond the physical-address width", hpa);
   const u64 perm_bits = static_cast<u8>(perm);
@@ -74,14 +87,57 @@ Error Ept::map(u64 gpa, u64 hpa, u64 size, EptPerm perm, EptMemType type, bool a
   if (!valid_memtype(type))
     return make_error(Status::invalid_argument, "EPT: memory type must be UC(0), WC(1), WT(4), WP(5) or WB(6)",
                       static_cast<u8>(type));
+  return {};
+}
 
-  const u64 leaf_bits = perm_bits | (u64{static_cast<u8>(type)} << ept::kMemTypeShift);
-  const u64 delta = hpa - gpa;  // modulo 2^64: target of any gpa in range is gpa + delta
-  const u32 max_leaf = allow_large_pages ? (allow_1g ? 3u : 2u) : 1u;
-  // Check the whole range first so a refused map changes nothing.
-  const Error conflict = check_range(pml4_, 4, gpa, gpa + size, delta, leaf_bits);
-  if (!conflict.ok()) return conflict;
-  return fill_range(pml4_, 4, gpa, gpa + size, delta, leaf_bits, max_leaf);
+Error Ept::remap_page(u64 gpa, u64 hpa, EptPerm perm, EptMemType type, EptPageSource& split_pages) {
+  if (!initialized()) return make_error(Status::invalid_argument, "EPT: remap before init");
+  if (!is_aligned(gpa, kPageSize)) return make_error(Status::invalid_argument, "EPT: gpa is not 4 KiB aligned", gpa);
+  if (!is_aligned(hpa, kPageSize)) return make_error(Status::invalid_argument, "EPT: hpa is not 4 KiB aligned", hpa);
+  if (gpa >= ept::kGuestPhysLimit) return make_error(Status::invalid_argument, "EPT: gpa beyond 2^48", gpa);
+  NUCLEO_TRY(check_leaf(hpa, kPageSize, perm, type));
+  u64 table_phys = pml4_;
+  for (u32 level = 4;; --level) {
+    u64* table = pages_->table(table_phys);
+    if (table == nullptr) return kNoTable;
+    u64* entry = &table[index_of(gpa, level)];
+    if ((*entry & ept::kPermMask) == 0) return make_error(Status::not_found, "EPT: remap of an unmapped page", gpa);
+    if (level == 1) {
+      __atomic_store_n(entry, hpa | static_cast<u8>(perm) | (u64{static_cast<u8>(type)} << ept::kMemTypeShift),
+                       __ATOMIC_RELEASE);
+      return {};
+    }
+    if (!is_leaf(*entry, level)) {
+      table_phys = *entry & addr_mask_;
+      continue;
+    }
+    const Result<u64> child = split(table_phys, index_of(gpa, level), level, split_pages);
+    if (!child) return child.error();
+    table_phys = child.value();
+  }
+}
+
+// Replaces the large leaf at `index` of the level-`level` table (3: 1 GiB,
+// 2: 2 MiB) by a table of 512 leaves of the level below covering the same
+// span with the same attributes (A/D flags dropped: the CPU sets them
+// again, 29.3.5); the new table's address.
+Result<u64> Ept::split(u64 table_phys, usize index, u32 level, EptPageSource& split_pages) {
+  const Result<u64> page = split_pages.alloc_zeroed_page();
+  if (!page) return page.error();
+  if (!is_aligned(page.value(), kPageSize) || page.value() >= phys_limit_)
+    return make_error(Status::malformed, "EPT: the page source returned a misaligned or out-of-range page",
+                      page.value());
+  u64* child = split_pages.table(page.value());
+  if (child == nullptr) return kNoTable;
+  u64* table = pages_->table(table_phys);  // after the allocation: the source may move pages
+  if (table == nullptr) return kNoTable;
+  const u64 leaf = table[index];
+  const u64 base = leaf & addr_mask_ & ~(ept::span(level) - 1);
+  const u64 attrs = (leaf & kLeafAttrMask) | (level - 1 > 1 ? ept::kLargePage : 0);
+  for (u64 i = 0; i < 512; ++i) child[i] = (base + i * ept::span(level - 1)) | attrs;
+  ++pages_allocated_;
+  __atomic_store_n(&table[index], page.value() | ept::kRead | ept::kWrite | ept::kExecute, __ATOMIC_RELEASE);
+  return page.value();
 }
 
 Error Ept::check_range(u64 table_phys, u32 level, u64 gpa, u64 end, u64 delta, u64 leaf_bits) const {

@@ -95,6 +95,22 @@ class Ept {
   // leave a prefix of the range mapped; the tables stay consistent.
   Error map(u64 gpa, u64 hpa, u64 size, EptPerm perm, EptMemType type, bool allow_large_pages, bool allow_1g);
 
+  // Points the 4-KiB page at gpa, which must be mapped already (else
+  // Status::not_found), at hpa with `perm` and `type`: a run-time change of
+  // a running VM's EPT (page migration). A 1-GiB or 2-MiB leaf over gpa is
+  // first split into a table of 512 leaves of the next size with the same
+  // translations and attributes; the new table is filled before the one
+  // 64-bit store that links it, and the 4-KiB entry changes with one 64-bit
+  // store, so a processor walking the EPT at the same time finds the old or
+  // the new translation, never a mix (SDM Vol. 3C 29.3.2). A split changes
+  // no translation and needs no invalidation; the remap does: the caller
+  // runs INVEPT for eptp() on every core that may cache it (29.4.3.1).
+  // Split tables come from `split_pages` (pages the source given to init()
+  // must reach as well): the kernel passes a reserve made when the VM was
+  // built, since nothing allocates frames on a running VM's core. When it
+  // runs out (its error), the translations are as they were.
+  Error remap_page(u64 gpa, u64 hpa, EptPerm perm, EptMemType type, EptPageSource& split_pages);
+
   // The leaf that maps gpa, as the CPU would find it. level: 1 = 4 KiB PTE,
   // 2 = 2 MiB PDE, 3 = 1 GiB PDPTE (0 when not mapped).
   struct Walk {
@@ -117,6 +133,8 @@ class Ept {
 
  private:
   Result<u64> new_table();
+  Error check_leaf(u64 hpa, u64 size, EptPerm perm, EptMemType type) const;
+  Result<u64> split(u64 table_phys, usize index, u32 level, EptPageSource& split_pages);
   Error check_range(u64 table_phys, u32 level, u64 gpa, u64 end, u64 delta, u64 leaf_bits) const;
   Error fill_range(u64 table_phys, u32 level, u64 gpa, u64 end, u64 delta, u64 leaf_bits, u32 max_leaf);
   bool is_leaf(u64 entry, u32 level) const { return level == 1 || (level <= 3 && (entry & ept::kLargePage)); }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // EPT violations (48) and misconfigurations (49). The VM's EPT maps its RAM
-// only, so a violation is an access outside the VM: there is no MMIO device
+// only, so a violation is an access outside the VM (or a write to a page a
+// migration holds read-only, retried): there is no MMIO device
 // model yet, so the VM stops with the address, the access and RIP, and
 // nothing outside it was touched. Qualification: SDM Vol. 3C Table 28-7.
 #include "vmx/core/dispatcher.hpp"
@@ -11,6 +12,11 @@ namespace nucleo::vmx {
 ExitAction handle_ept_violation(ExitContext& ctx) {
   const EptViolationQual q(ctx.qualification);
   const u64 gpa = ctx.vmcs.read(Vmcs64::guest_physical_address);
+  // A page migration write-protects the page while it copies it
+  // (vmx/hw/page_migration.cpp): the write runs again once the page is
+  // writable at its new frame (a violation after the move completed but
+  // before this vCPU's translations were invalidated ends the same way).
+  if (q.write() && ctx.vm.write_blocked_by_migration(gpa)) return ExitAction::resume();
   const char* access = q.fetch() ? "instruction fetch" : q.write() ? "write" : "read";
   ctx.vm.diagnose("{} of guest-physical {:#x} outside the VM's RAM (0-{:#x}) at RIP {:#x}", access, gpa,
                   ctx.vm.ram_size - 1, ctx.vmcs.read(VmcsNat::guest_rip));

@@ -22,6 +22,8 @@ class VmServices {
   virtual u32 vm_index() = 0;
   virtual bool signal_vm(u32 vm, u32 vcpu, u8 vector) = 0;
   virtual i64 start_vcpu(u32 index, u64 entry, u32 arg) = 0;
+  // NUCLEO_HC_MIGRATE_PAGE for vCPU `vcpu` (its counters get the cost).
+  virtual i64 migrate_page(u32 vcpu, u64 gpa, bool binvept) = 0;
 
  protected:
   ~VmServices() = default;
@@ -67,6 +69,10 @@ class VcpuHypercallEnv final : public HypercallEnv {
   bool signal_vm(u32 vm, u32 vcpu, u8 vector) override { return vm_ && vm_->signal_vm(vm, vcpu, vector); }
   i64 start_vcpu(u32 index, u64 entry, u32 arg) override {
     return vm_ ? vm_->start_vcpu(index, entry, arg) : NUCLEO_HC_E_INVALID;
+  }
+  // A VM without services (the test VMs) has no room for moved pages.
+  i64 migrate_page(u64 gpa, bool binvept) override {
+    return vm_ ? vm_->migrate_page(ctx_.vcpu.id, gpa, binvept) : NUCLEO_HC_E_RANGE;
   }
 
  private:

@@ -96,7 +96,10 @@ ExitAction handle_invalid_opcode(ExitContext& ctx) {
   // Not the map, or a byte sequence no proposal defines: the guest's own #UD.
   if (d.status != Decoded::Status::ok && !d.proposal) return inject_ud();
   const Id id = d.proposal->id;
-  if (!enabled(ctx.vcpu, id) || d.status != Decoded::Status::ok) return fault(ctx, id, inject_ud());
+  // A root-mode instruction in VMX non-root would exit like INVEPT; nucleo
+  // answers every VMX instruction of a guest with #UD.
+  if (!per_vm(d.proposal->kind) || !enabled(ctx.vcpu, id) || d.status != Decoded::Status::ok)
+    return fault(ctx, id, inject_ud());
   ExitAction action;
   switch (id) {
     case Id::vipi:

@@ -15,6 +15,8 @@ struct IsaStats {
   u64 targets[kIdCount] = {};        // other vCPUs reached (for per-target costs)
   u64 elided_exits[kIdCount] = {};   // features: exits that would not have happened
   u64 emulation_tsc[kIdCount] = {};  // host TSC ticks in the emulation (of the #UD exits)
+  u64 baseline_runs[kIdCount] = {};  // root-mode proposals: the software path run instead
+  u64 baseline_tsc[kIdCount] = {};   // ... and its host TSC ticks
 };
 
 static_assert(kIdCount <= NUCLEO_HC_ISA_PROPOSALS, "the ISA_STATS hypercall has room for every proposal");
@@ -27,6 +29,8 @@ inline void add_isa_stats(nucleo_hc_isa_stats& out, const IsaStats& in) {
     out.targets[i] += in.targets[i];
     out.elided_exits[i] += in.elided_exits[i];
     out.emulation_tsc[i] += in.emulation_tsc[i];
+    out.baseline_runs[i] += in.baseline_runs[i];
+    out.baseline_tsc[i] += in.baseline_tsc[i];
   }
 }
 

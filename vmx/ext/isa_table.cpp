@@ -176,11 +176,63 @@ const Proposal kProposals[kIdCount] = {
         .cost_basis = "Entering and leaving the HLT state in microcode and re-evaluating the virtual-interrupt "
                       "state on the wake (the PIR read is PINTR's); the notification message is the sender's.",
     },
+    {
+        .id = Id::binvept,
+        .name = "binvept",
+        .mnemonic = "BINVEPT",
+        .kind = Kind::root_instruction,
+        .title = "Broadcast INVEPT with completion (VMX root)",
+        .opcode = 0x10,
+        .operands = "r64, r64",
+        .operand_roles = "ModRM.reg: the EPT pointer (EPTP, the VMCS field's format: SDM Vol. 3C 25.6.11) whose "
+                         "mappings are invalidated; ignored for type 2. ModRM.rm: the INVEPT type, 1 (single-context) "
+                         "or 2 (all-context). A register, not INVEPT's 128-bit memory descriptor: the descriptor's "
+                         "second quadword was never defined, and the 0F 0A map takes register operands only.",
+        .operation = "IF not in VMX operation OR not in 64-bit mode THEN #UD; FI;\n"
+                     "IF in VMX non-root operation THEN VM exit (basic reason 50, as INVEPT); FI;\n"
+                     "IF CPL > 0 THEN #GP(0); FI;\n"
+                     "IF SRC is neither 1 nor 2, or not enumerated in IA32_VMX_EPT_VPID_CAP THEN VMfailValid(28);\n"
+                     "ELSE\n"
+                     "  send one invalidation message for (SRC, DEST[51:12]) to every logical processor;\n"
+                     "  each drops the guest-physical and combined mappings INVEPT of that type would drop\n"
+                     "    (SDM Vol. 3C 29.4.3.1) and acknowledges;\n"
+                     "  wait until every logical processor acknowledged: when BINVEPT retires, no logical\n"
+                     "    processor can use a mapping derived from the EPT paging structures before it;\n"
+                     "  VMsucceed;\n"
+                     "FI;",
+        .faults = "#UD: outside VMX operation, outside 64-bit mode, a LOCK, 66H, F2H or F3H prefix, ModRM.mod "
+                  "!= 11B, or a processor without EPT or INVEPT (as INVEPT, SDM Vol. 3C 31.3).\n"
+                  "#GP(0): CPL > 0 in VMX root operation.\n"
+                  "VM exit: in VMX non-root operation (nucleo's guests get #UD, as for every VMX instruction).\n"
+                  "VMfailValid(28, invalid operand to INVEPT/INVVPID): a type other than 1 or 2, or one the "
+                  "processor does not support.",
+        .vmx_changes = "Completion semantics across cores for INVEPT: INVEPT acts on the executing logical "
+                       "processor only (SDM Vol. 3C 29.4.3.3), so a hypervisor that changes a running VM's EPT "
+                       "must interrupt every core that may cache it. BINVEPT carries the invalidation on the "
+                       "coherence interconnect (as AMD's INVLPGB/TLBSYNC do for linear addresses) and retires "
+                       "when every logical processor has dropped the EPTP's mappings: no IPI, no "
+                       "external-interrupt exit on the cores running the VM's vCPUs. A root-mode instruction "
+                       "never appears in CPUID 40000002H:EAX (that is a VM's mask); nucleo's #UD handler emulates "
+                       "it in kernel text.",
+        .replaces = "The hypervisor's cross-call: an IPI to every core that runs a vCPU of the VM, an "
+                    "external-interrupt exit there, INVEPT single-context in the IPI handler, an acknowledgement "
+                    "store, and the initiator spinning until every acknowledgement arrived.",
+        .workload = "migrate: every vCPU increments counters in one page while vCPU 0 asks the hypervisor "
+                    "(NUCLEO_HC_MIGRATE_PAGE) to move it to another host frame N times (write-protect, "
+                    "invalidate, copy, remap, invalidate); every increment must be in the page; baseline by "
+                    "cross-call, BINVEPT chosen per call.",
+        .cost = {.microcode_steps = 20, .memory_accesses = 2, .line_transfers = 0, .interconnect_messages = 2},
+        .per_target = {.microcode_steps = 10, .memory_accesses = 0, .line_transfers = 0, .interconnect_messages = 0},
+        .cost_basis = "Decode and checks, one broadcast message out and, the acknowledgements travelling in "
+                      "parallel, the latency of the last one back (two messages on the path); per other core the "
+                      "initiator's bookkeeping of its acknowledgement in microcode. The invalidations run on the "
+                      "other cores in parallel, off the initiator's path, as VTLBI's do.",
+    },
 };
 
 const Proposal* by_opcode(u8 opcode) {
   for (const Proposal& p : kProposals)
-    if (p.kind == Kind::guest_instruction && p.opcode == opcode) return &p;
+    if (has_opcode(p.kind) && p.opcode == opcode) return &p;
   return nullptr;
 }
 
@@ -190,6 +242,7 @@ const Proposal* by_name(Str name) {
   return nullptr;
 }
 
+// The names a VM may list (per_vm): root-mode instructions are not among them.
 const char* all_names() { return "vipi, ipiv, vtlbi, pintr, vhlt"; }
 
 }  // namespace nucleo::vmx::ext

@@ -31,7 +31,7 @@ const char* kind_name(Kind k);
 
 // The bit of each proposal in a VM's `extensions` mask and in CPUID
 // 0x40000002 EAX: never renumber, only append (it is ABI).
-enum class Id : u8 { vipi, ipiv, vtlbi, pintr, vhlt, count };
+enum class Id : u8 { vipi, ipiv, vtlbi, pintr, vhlt, binvept, count };
 constexpr u32 bit(Id id) { return u32{1} << static_cast<u32>(id); }
 constexpr u32 kIdCount = static_cast<u32>(Id::count);
 constexpr u32 kAllIds = (u32{1} << kIdCount) - 1;
@@ -60,7 +60,7 @@ struct Proposal {
   const char* mnemonic;  // "VIPI"
   Kind kind;
   const char* title;
-  u8 opcode;                  // guest instructions: the byte after 0F 0A; 0 otherwise
+  u8 opcode;                  // instructions (guest and root): the byte after 0F 0A; 0 otherwise
   const char* operands;       // Intel syntax, ModRM.reg first ("r32, r32")
   const char* operand_roles;  // what each operand means
   const char* operation;      // SDM-style pseudo-code
@@ -78,10 +78,15 @@ extern const Proposal kProposals[kIdCount];
 constexpr u8 kEscape0 = 0x0F, kEscape1 = 0x0A;  // the opcode map
 
 inline const Proposal& proposal(Id id) { return kProposals[static_cast<u32>(id)]; }
-// By the byte after 0F 0A; nullptr: no guest instruction there.
+// By the byte after 0F 0A; nullptr: no instruction (guest or root) there.
 const Proposal* by_opcode(u8 opcode);
 // By configuration name; nullptr: unknown.
 const Proposal* by_name(Str name);
+// What a VM may list in `extensions` (and see in CPUID 0x40000002 EAX):
+// guest instructions and VMX features; root-mode instructions are the
+// hypervisor's own and never a VM's.
+constexpr bool per_vm(Kind k) { return k != Kind::root_instruction; }
+constexpr bool has_opcode(Kind k) { return k != Kind::vmx_feature; }
 // "vipi, ipiv, vtlbi, pintr": for the parser's error message.
 const char* all_names();
 

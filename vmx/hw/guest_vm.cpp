@@ -37,6 +37,7 @@ Result<GuestVm*> GuestVm::create(const VmConfig& c, u32 config_index, const mb2:
   format(name, "{}", c.name);
   g->vmx.vm.console.sink = &console;
   NUCLEO_TRY(create_vmx_vm(g->vmx, Str(g->name), first_vpid, c.memory_bytes));
+  NUCLEO_TRY(g->reserve_migration_frames());
   g->vcpu_count = c.core_count;
   for (u32 i = 0; i < c.core_count; ++i) {
     const Result<u64> vmcs = frame_allocator().alloc();
@@ -103,6 +104,7 @@ Error GuestVm::boot(Sink& why) {
 Error GuestVm::restart(Sink& why) {
   Vm& vm = vmx.vm;
   ++restarts;
+  unmove_pages();
   for (u64 i = 0; i < vm.ram_size; ++i) vm.ram[i] = 0;
   vm.stopped = false;
   vm.stop_reason = StopReason::none;

@@ -26,6 +26,8 @@ struct VcpuTask {
 // Every started VM by its index in the configuration (for channels'
 // doorbells between VMs); filled by vmx/hw/vm_launcher.cpp.
 GuestVm* configured_vm(u32 config_index);
+// The started VM whose EPT has this EPTP (BINVEPT's emulation), or nullptr.
+GuestVm* configured_vm_by_eptp(u64 eptp);
 ChannelTable* configured_channels();
 
 struct GuestVm final : VmServices, ext::IsaServices {
@@ -84,6 +86,30 @@ struct GuestVm final : VmServices, ext::IsaServices {
   };
   IpiKick ipi_kick{*this};
 
+  // Page migration (vmx/hw/page_migration.cpp): frames reserved when the VM
+  // was built, because no frame is allocated on a running VM's core: two
+  // per page that may move (it moves between them; the frame it leaves
+  // returns here, never to the host, so a hypervisor access that raced the
+  // move still lands in the VM's own memory) and two EPT tables per page
+  // for the splits of a 1-GiB and a 2-MiB leaf.
+  class MigrationFrames final : public EptPageSource {
+   public:
+    static constexpr u32 kTables = 2 * MovedPages::kMax;
+    u64 pages[MovedPages::kMax][2] = {};
+    u64 tables[kTables] = {};
+    u32 tables_used = 0;
+    Result<u64> alloc_zeroed_page() override;
+    u64* table(u64 phys) override;
+  };
+  MigrationFrames migration;
+  u32 migration_lock = 0;
+  Error reserve_migration_frames();
+  // Puts every moved page back at its place in RAM (restart: no vCPU runs).
+  void unmove_pages();
+  // INVEPT of the VM's EPTP on each of its cores, by cross-call or by
+  // BINVEPT, counted on vCPU `self`.
+  void invalidate_ept(u32 self, bool binvept);
+
   explicit GuestVm(const CmosRtc::Config& rtc) : platform(vmx.vm, clock, rtc) {}
 
   // Allocates and builds the VM `c` describes; its images come from `info`'s
@@ -129,6 +155,7 @@ struct GuestVm final : VmServices, ext::IsaServices {
   u32 vm_index() override { return config_index; }
   bool signal_vm(u32 vm, u32 vcpu, u8 vector) override;
   i64 start_vcpu(u32 index, u64 entry, u32 arg) override;
+  i64 migrate_page(u32 self, u64 gpa, bool binvept) override;
 
   // Ends the VM (the first reason wins).
   void stop(StopReason reason);

@@ -164,6 +164,12 @@ GuestVm* configured_vm(u32 config_index) {
   return nullptr;
 }
 
+GuestVm* configured_vm_by_eptp(u64 eptp) {
+  for (u32 k = 0; k < g_vm_count; ++k)
+    if (g_vms[k]->vmx.ept.eptp() == eptp) return g_vms[k];
+  return nullptr;
+}
+
 ChannelTable* configured_channels() { return g_channels.count() ? &g_channels : nullptr; }
 
 LaunchResult run_configured_vms(const mb2::BootInfo& info, const Cmdline& cmdline) {

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: MIT
 #include "vmx/hw/vmx_root.hpp"
 
+#include "vmx/hw/binvept.hpp"
+
 #include "kernel/arch/cpu.hpp"
 #include "kernel/arch/x86_bits.hpp"
 #include "kernel/console/log.hpp"
 #include "kernel/memory/boot_memory.hpp"
 #include "smp/cross_call.hpp"
 #include "smp/smp.hpp"
+#include "vmx/hw/binvept.hpp"
 #include "vmx/hw/instructions.hpp"
 
 namespace nucleo::vmx {
@@ -144,6 +147,7 @@ VmxRootResult enter_vmx_root_everywhere() {
   }
   log::info("vmx: {}/{} cores in VMX root operation, all with the same capabilities{}", result.cores_in_root,
             online.count(), result.refusal == VmxRefusal::caps_differ ? " (NOT: see above)" : "");
+  if (result.refusal == VmxRefusal::none) install_binvept_emulation();
   return result;
 }
 

@@ -13,8 +13,8 @@
  * (guests/include/nucleo/isa.h, docs/isa/README.md).
  *
  * Version 2 added functions 5-15 and errors -4..-6; functions 0-4 and errors
- * -1..-3 are unchanged from version 1. Version 3 added function 16 and the
- * CPUID leaf 0x40000002. */
+ * -1..-3 are unchanged from version 1. Version 3 added functions 16 and 17
+ * and the CPUID leaf 0x40000002. */
 #ifndef NUCLEO_HYPERCALL_H
 #define NUCLEO_HYPERCALL_H
 
@@ -56,13 +56,23 @@
                                          like the boot vCPU, EAX = NUCLEO_HC_VCPU_START_MAGIC, EBX = RDX */
 #define NUCLEO_HC_ISA_STATS        16 /* RBX GPA of a struct nucleo_hc_isa_stats (8-byte aligned), RCX its
                                          size in bytes (>= sizeof) -> bytes written */
-#define NUCLEO_HC_FUNCTION_COUNT   17
+#define NUCLEO_HC_MIGRATE_PAGE     17 /* RBX GPA of a 4-KiB page of the VM's RAM (aligned), RCX how the
+                                         hypervisor invalidates (NUCLEO_HC_MIGRATE_*) -> 0; the page moves
+                                         to another host frame, its contents and every vCPU's writes kept */
+#define NUCLEO_HC_FUNCTION_COUNT   18
 
 #define NUCLEO_HC_CONSOLE_MAX 4096
 #define NUCLEO_HC_TIMER_MAX_DELAY 0x10000000000
 #define NUCLEO_HC_VECTOR_MIN 32 /* vectors 0-31 are exceptions (SDM Vol. 3A 6.2) */
 #define NUCLEO_HC_VECTOR_MAX 255
 #define NUCLEO_HC_CHANNEL_NAME_MAX 31
+
+/* NUCLEO_HC_MIGRATE_PAGE RCX: the laboratory's choice of the hypervisor's
+ * broadcast EPT invalidation (docs/isa/binvept.md), so one boot measures
+ * both: a cross-call to the VM's cores, or the BINVEPT instruction. */
+#define NUCLEO_HC_MIGRATE_BASELINE 0
+#define NUCLEO_HC_MIGRATE_BINVEPT  1
+#define NUCLEO_HC_MIGRATE_MAX_PAGES 4 /* distinct pages a VM may have moved (E_RANGE beyond) */
 
 /* NUCLEO_HC_VCPU_START: EAX of a vCPU it started (a boot vCPU has the
  * Multiboot magic instead), "NVCP" as a big-endian word. */
@@ -118,14 +128,18 @@ struct nucleo_hc_isa_stats {
   uint64_t targets[NUCLEO_HC_ISA_PROPOSALS];       /* other vCPUs reached */
   uint64_t elided_exits[NUCLEO_HC_ISA_PROPOSALS];  /* exits the feature would remove */
   uint64_t emulation_tsc[NUCLEO_HC_ISA_PROPOSALS]; /* host TSC ticks spent emulating */
+  /* Root-mode proposals: the hypervisor's software path they replace, run
+   * instead of the instruction (count, host TSC ticks). */
+  uint64_t baseline_runs[NUCLEO_HC_ISA_PROPOSALS];
+  uint64_t baseline_tsc[NUCLEO_HC_ISA_PROPOSALS];
 };
 
 #ifdef __cplusplus
-static_assert(sizeof(struct nucleo_hc_isa_stats) == 8 + 40 * NUCLEO_HC_ISA_PROPOSALS, "ABI layout");
+static_assert(sizeof(struct nucleo_hc_isa_stats) == 8 + 56 * NUCLEO_HC_ISA_PROPOSALS, "ABI layout");
 static_assert(sizeof(struct nucleo_hc_time) == 32, "ABI layout");
 static_assert(sizeof(struct nucleo_hc_exit_stats) == 32 + 16 * NUCLEO_HC_STATS_REASONS, "ABI layout");
 #else
-_Static_assert(sizeof(struct nucleo_hc_isa_stats) == 8 + 40 * NUCLEO_HC_ISA_PROPOSALS, "ABI layout");
+_Static_assert(sizeof(struct nucleo_hc_isa_stats) == 8 + 56 * NUCLEO_HC_ISA_PROPOSALS, "ABI layout");
 _Static_assert(sizeof(struct nucleo_hc_time) == 32, "ABI layout");
 _Static_assert(sizeof(struct nucleo_hc_exit_stats) == 32 + 16 * NUCLEO_HC_STATS_REASONS, "ABI layout");
 #endif

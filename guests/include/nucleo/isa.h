@@ -12,6 +12,7 @@
 #define NUCLEO_ISA_VTLBI 2 /* Broadcast guest TLB invalidation with completion */
 #define NUCLEO_ISA_PINTR 3 /* Posted-interrupt processing for every virtual interrupt source */
 #define NUCLEO_ISA_VHLT 4 /* HLT that stays in VMX non-root, woken by posted interrupts */
+#define NUCLEO_ISA_BINVEPT 5 /* Broadcast INVEPT with completion (VMX root) */
 
 #ifndef __ASSEMBLER__
 

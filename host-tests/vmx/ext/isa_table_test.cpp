@@ -23,19 +23,28 @@ TEST(IsaTable, GivenTheTableWhenWalkedThenEachEntrySitsAtItsIdWithUniqueNamesAnd
     EXPECT_EQ(&proposal(p.id), &p);
     for (const char* text : {p.title, p.operation, p.faults, p.vmx_changes, p.replaces, p.workload, p.cost_basis})
       EXPECT_NE(std::string(text), "") << p.name;
-    if (p.kind == Kind::guest_instruction) {
+    if (has_opcode(p.kind)) {
       EXPECT_NE(p.opcode, 0) << p.name;
       EXPECT_TRUE(opcodes.insert(p.opcode).second) << p.name;
       EXPECT_EQ(by_opcode(p.opcode), &p);
     } else {
       EXPECT_EQ(p.opcode, 0) << p.name;
     }
-    listed += (i ? ", " : "") + std::string(p.name);
+    if (per_vm(p.kind)) listed += (listed.empty() ? "" : ", ") + std::string(p.name);
   }
   EXPECT_EQ(listed, all_names());
   EXPECT_EQ(by_name(Str("nope")), nullptr);
   EXPECT_EQ(by_opcode(0), nullptr);
   EXPECT_EQ(kAllIds, (1u << kIdCount) - 1);
+}
+
+TEST(IsaTable, GivenBinveptWhenLookedUpThenItIsARootInstructionOfTheMapThatNoVmLists) {
+  const Proposal& p = proposal(Id::binvept);
+  EXPECT_EQ(p.kind, Kind::root_instruction);
+  EXPECT_EQ(by_opcode(0x10), &p);
+  EXPECT_FALSE(per_vm(p.kind));
+  EXPECT_TRUE(per_vm(Kind::guest_instruction) && per_vm(Kind::vmx_feature));
+  EXPECT_EQ(std::string(all_names()).find("binvept"), std::string::npos);
 }
 
 TEST(IsaTable, GivenACostModelWhenConvertedThenEachUnitWeighsItsCalibration) {

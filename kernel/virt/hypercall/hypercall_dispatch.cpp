@@ -110,6 +110,16 @@ u64 isa_stats(HypercallEnv& env, const Args& a) {
   });
 }
 
+// MIGRATE_PAGE: one page of the caller's own RAM (channels and the APIC
+// page lie outside RAM), 4 KiB aligned; RCX chooses the invalidation.
+u64 migrate_page(HypercallEnv& env, const Args& a) {
+  if (!reserved_zero(a, 3)) return error(NUCLEO_HC_E_INVALID);
+  if (a.a2 != NUCLEO_HC_MIGRATE_BASELINE && a.a2 != NUCLEO_HC_MIGRATE_BINVEPT) return error(NUCLEO_HC_E_INVALID);
+  if (env.guest_memory(a.a1 & ~u64{0xFFF}, 4096).size() != 4096) return error(NUCLEO_HC_E_RANGE);
+  if ((a.a1 & 0xFFF) != 0) return error(NUCLEO_HC_E_INVALID);
+  return static_cast<u64>(env.migrate_page(a.a1, a.a2 == NUCLEO_HC_MIGRATE_BINVEPT));
+}
+
 // The channel functions. A VM without channels gets E_NOT_FOUND from a
 // lookup and E_RANGE for any handle, like a VM whose channels are elsewhere.
 u64 channel_lookup(HypercallEnv& env, const Args& a) {
@@ -253,6 +263,9 @@ HypercallResult dispatch_hypercall(HypercallRegs& r, const HypercallCaller& call
       return complete();
     case NUCLEO_HC_VCPU_START:
       r.rax = vcpu_start(env, a);
+      return complete();
+    case NUCLEO_HC_MIGRATE_PAGE:
+      r.rax = migrate_page(env, a);
       return complete();
     default:
       r.rax = error(NUCLEO_HC_E_UNKNOWN);

@@ -87,6 +87,14 @@ class HypercallEnv {
   // vCPUs racing to start the same one: exactly one gets 0.
   virtual i64 start_vcpu(u32 index, u64 entry, u32 arg) = 0;
 
+  // Moves the calling VM's RAM page at `gpa` to another host frame
+  // (NUCLEO_HC_MIGRATE_PAGE): its contents and every vCPU's writes kept,
+  // the broadcast EPT invalidation done by a cross-call or by BINVEPT.
+  // Checked by the dispatcher: gpa 4 KiB aligned and inside the VM's RAM.
+  // Returns 0, or NUCLEO_HC_E_RANGE, doing nothing, when the VM already has
+  // NUCLEO_HC_MIGRATE_MAX_PAGES other pages moved.
+  virtual i64 migrate_page(u64 gpa, bool binvept) = 0;
+
  protected:
   ~HypercallEnv() = default;
 };

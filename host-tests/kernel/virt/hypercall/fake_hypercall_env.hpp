@@ -66,6 +66,23 @@ class FakeHypercallEnv final : public HypercallEnv {
     return 0;
   }
 
+  // Like a VM with room for NUCLEO_HC_MIGRATE_MAX_PAGES moved pages: each
+  // call recorded; a page moved before moves again without taking room.
+  i64 migrate_page(u64 gpa, bool binvept) override {
+    migrations.push_back(Migration{gpa, binvept});
+    bool known = false;
+    for (u64 g : moved) known = known || g == gpa;
+    if (!known && moved.size() == NUCLEO_HC_MIGRATE_MAX_PAGES) return NUCLEO_HC_E_RANGE;
+    if (!known) moved.push_back(gpa);
+    return 0;
+  }
+
+  struct Migration {
+    u64 gpa;
+    bool binvept;
+    bool operator==(const Migration&) const = default;
+  };
+
   struct Start {
     u32 vcpu;
     u64 entry;
@@ -94,6 +111,8 @@ class FakeHypercallEnv final : public HypercallEnv {
   std::vector<std::pair<u64, u8>> events;
   std::vector<Signal> signals;
   std::vector<Start> starts;
+  std::vector<Migration> migrations;
+  std::vector<u64> moved;
   u32 stats_calls = 0;
   u32 isa_stats_calls = 0;
   u64 memory_requests = 0;

@@ -33,12 +33,13 @@ struct Rig {
   void put(u64 gpa, const std::string& text) { std::memcpy(env.ram.data() + gpa, text.data(), text.size()); }
   bool nothing_done() const {
     return env.console.empty() && env.timers.empty() && env.events.empty() && env.signals.empty() &&
-           env.stats_calls == 0 && env.isa_stats_calls == 0 && env.starts.empty();
+           env.stats_calls == 0 && env.isa_stats_calls == 0 && env.starts.empty() &&
+           env.migrations.empty();
   }
 };
 
 // Every function number, for the checks that apply to all of them.
-constexpr u64 kFunctions[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+constexpr u64 kFunctions[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17};
 static_assert(sizeof kFunctions / sizeof kFunctions[0] == NUCLEO_HC_FUNCTION_COUNT);
 
 TEST(HypercallDispatch, GivenCplAboveZeroWhenAnyFunctionIsCalledThenPrivilegeErrorAndNothingHappens) {
@@ -290,6 +291,47 @@ TEST(HypercallDispatch, GivenIsaStatsWithABadBufferWhenCalledThenErrorAndTheEnvI
   EXPECT_EQ(r.call(NUCLEO_HC_ISA_STATS, 0x1000, size, 1), err(NUCLEO_HC_E_INVALID));
   EXPECT_EQ(r.env.isa_stats_calls, 0u);
   EXPECT_EQ(r.call(NUCLEO_HC_ISA_STATS, end - size, size), size);
+}
+
+TEST(HypercallDispatch, GivenMigratePageOfAnAlignedRamPageWhenCalledThenTheEnvMovesItTheWayAsked) {
+  Rig r;
+  const u64 last = r.env.ram.size() - 4096;
+  EXPECT_EQ(r.call(NUCLEO_HC_MIGRATE_PAGE, 0x3000, NUCLEO_HC_MIGRATE_BASELINE), 0u);
+  EXPECT_EQ(r.call(NUCLEO_HC_MIGRATE_PAGE, last, NUCLEO_HC_MIGRATE_BINVEPT), 0u);
+  EXPECT_EQ(r.call(NUCLEO_HC_MIGRATE_PAGE, 0, NUCLEO_HC_MIGRATE_BINVEPT), 0u);
+  using M = FakeHypercallEnv::Migration;
+  EXPECT_EQ(r.env.migrations, (std::vector<M>{{0x3000, false}, {last, true}, {0, true}}));
+  EXPECT_EQ(r.regs.rbx, 0u);  // nothing but RAX comes back
+  EXPECT_EQ(r.regs.rcx, u64{NUCLEO_HC_MIGRATE_BINVEPT});
+  EXPECT_EQ(r.result.action, Action::complete);
+}
+
+TEST(HypercallDispatch, GivenMigratePageOutsideRamMisalignedOrWithBadFlagsThenErrorAndNothingMoves) {
+  Rig r;
+  const u64 end = r.env.ram.size();
+  const struct {
+    u64 gpa, how, rdx, rsi;
+    long long error;
+  } cases[] = {
+      {0x3000, 0, 1, 0, NUCLEO_HC_E_INVALID},     {0x3000, 0, 0, 1, NUCLEO_HC_E_INVALID},
+      {0x3000, 2, 0, 0, NUCLEO_HC_E_INVALID},     {0x3000, ~u64{0}, 0, 0, NUCLEO_HC_E_INVALID},
+      {end, 0, 0, 0, NUCLEO_HC_E_RANGE},          {end + 0x800, 1, 0, 0, NUCLEO_HC_E_RANGE},
+      {0xFEE00000, 0, 0, 0, NUCLEO_HC_E_RANGE},   {~u64{0} & ~u64{0xFFF}, 0, 0, 0, NUCLEO_HC_E_RANGE},
+      {u64{1} << 40, 1, 0, 0, NUCLEO_HC_E_RANGE}, {0x3008, 0, 0, 0, NUCLEO_HC_E_INVALID},
+      {end - 1, 1, 0, 0, NUCLEO_HC_E_INVALID},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(r.call(NUCLEO_HC_MIGRATE_PAGE, c.gpa, c.how, c.rdx, c.rsi), err(c.error)) << c.gpa << " " << c.how;
+    EXPECT_TRUE(r.nothing_done()) << c.gpa;
+  }
+}
+
+TEST(HypercallDispatch, GivenMigratePageOfMorePagesThanTheVmMayMoveThenRangeForTheNextNewOne) {
+  Rig r;
+  for (u64 i = 0; i < NUCLEO_HC_MIGRATE_MAX_PAGES; ++i)
+    EXPECT_EQ(r.call(NUCLEO_HC_MIGRATE_PAGE, i * 4096, NUCLEO_HC_MIGRATE_BASELINE), 0u) << i;
+  EXPECT_EQ(r.call(NUCLEO_HC_MIGRATE_PAGE, 0x10000, NUCLEO_HC_MIGRATE_BASELINE), err(NUCLEO_HC_E_RANGE));
+  EXPECT_EQ(r.call(NUCLEO_HC_MIGRATE_PAGE, 0x1000, NUCLEO_HC_MIGRATE_BINVEPT), 0u);  // a moved page moves again
 }
 
 // Two VMs ("a" = 0, "b" = 1) joined by "link" (8 KiB) and "a" alone with "c"
