@@ -44,6 +44,8 @@ CpuidValues guest_cpuid(CpuAccess& cpu, u32 leaf, u32 subleaf, const VcpuState& 
     return {NUCLEO_CPUID_INFO_LEAF, NUCLEO_CPUID_SIGNATURE_EBX, NUCLEO_CPUID_SIGNATURE_ECX, NUCLEO_CPUID_SIGNATURE_EDX};
   if (leaf == NUCLEO_CPUID_INFO_LEAF) return {NUCLEO_HC_ABI_VERSION, 0, 0, 0};
   if (leaf > NUCLEO_CPUID_INFO_LEAF && leaf <= 0x4FFFFFFF) return {};
+  // The XSAVE leaf follows the VM's XCR0 mask, the one XSETBV checks.
+  if (leaf == 0xD) return xsave_cpuid(vcpu.cpuid.xsave, subleaf, vcpu.xcr0);
 
   CpuidValues r = cpu.cpuid(leaf, subleaf);
   switch (leaf) {
@@ -80,6 +82,7 @@ CpuidValues guest_cpuid(CpuAccess& cpu, u32 leaf, u32 subleaf, const VcpuState& 
 
 void build_cpuid_view(CpuidView& view, CpuAccess& cpu, const VcpuState& vcpu) {
   view = CpuidView{};
+  view.xsave = build_xsave_view(cpu);
   // Past the host's highest leaf the CPU answers with the highest basic
   // leaf, which may take a subleaf: only leaves up to the maximum are kept.
   const u32 max_basic = cpu.cpuid(0, 0).eax;
