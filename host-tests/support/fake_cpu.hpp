@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // A scripted CpuAccess for exit-handler tests: CPUID answered from a table
 // (exact subleaf first, then any subleaf, else zeros), MSRs from a table, a
-// TSC that advances by a fixed step per read, and XSETBV/WBINVD recorded.
+// TSC that advances by a fixed step per read, and XSETBV recorded.
 // With strict_xsetbv it refuses, like the real instruction, any XCR0 value
 // its own leaf 0xD and the SDM rules forbid: such a value would be a #GP in
 // VMX root operation, the end of the machine, so it lands in xsetbv_faults.
@@ -59,7 +59,6 @@ class FakeCpu final : public CpuAccess {
     const auto it = cpuid_table.find({0xD, 0});
     return it == cpuid_table.end() ? 0 : u64{it->second.edx} << 32 | it->second.eax;
   }
-  void wbinvd() override { ++wbinvd_calls; }
   void relax() override { ++relax_calls; }
 
   void set_cpuid(u32 leaf, CpuidValues v) { cpuid_table[{leaf, kAnySubleaf}] = v; }
@@ -109,7 +108,6 @@ class FakeCpu final : public CpuAccess {
   bool strict_xsetbv = false;
   std::vector<std::pair<u32, u64>> xsetbv_calls;
   std::vector<std::pair<u32, u64>> xsetbv_faults;  // strict_xsetbv: what would have faulted the host
-  int wbinvd_calls = 0;
   int relax_calls = 0;
 };
 

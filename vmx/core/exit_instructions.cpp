@@ -27,9 +27,13 @@ ExitAction handle_xsetbv(ExitContext& ctx) {
   return ExitAction::advance();
 }
 
-ExitAction handle_cache_flush(ExitContext& ctx) {
-  // INVD would drop dirty lines of memory that is not the guest's: do WBINVD.
-  ctx.cpu.wbinvd();
+ExitAction handle_cache_flush(ExitContext&) {
+  // INVD and WBINVD retire without touching the caches. Executing either
+  // for the guest would write back or drop the lines of every VM sharing
+  // them (INVD even loses their dirty data), and a VM of nucleo has no
+  // device that bypasses the cache (no non-coherent DMA), so the guest
+  // cannot tell (SDM Vol. 2A INVD/WBINVD; WBINVD exiting is required,
+  // proc2::kRequired).
   return ExitAction::advance();
 }
 
