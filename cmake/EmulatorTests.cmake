@@ -172,6 +172,7 @@ nucleo_boot_test(NAME config_errors EMULATOR bochs ARGS
   --cores 2 --memory 128 --config configs/tests/bad_vms.toml --expect-code 23 --expect-vm hello=5
   --expect "^error: config bad_vms.toml:16:1: unknown key 'kernal' \\(a \\[\\[vm\\]\\] section has: name, cores"
   --expect "^error: config bad_vms.toml:26:10: core 7 does not exist: the machine has 2 cores online \\(VM 'far' is not started\\)"
+  --expect "^error: config bad_vms.toml:33:10: memory must be at most 3584M: a VM's RAM starts at guest-physical 0 and must end below the PCI hole"
   --expect "^error: vm garbage: not started: image 'not_a_kernel.bin' refused: multiboot1: no header found"
   --expect "^vm hello: Multiboot2 image 'mb2_hello.elf' loaded at .0x100000, 0x"
   --expect "^\\[hello\\] mb2_hello: cmdline: \"exit=5 ticks=2\""

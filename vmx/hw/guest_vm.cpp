@@ -181,7 +181,8 @@ void GuestVm::kick(u32 vcpu, Kick how, u8 sipi_vector) const {
 
 void GuestVm::IpiKick::deliver(u32 target, IpiKind kind, u8 vector) {
   if (target >= vm_.vcpu_count || !vm_.lapics[target]) return;
-  vm_.lapics[target]->accept(vector, kind);
+  // Kick only what became pending (VirtualLapic::accept): no IPI storms.
+  if (!vm_.lapics[target]->accept(vector, kind)) return;
   switch (kind) {
     case IpiKind::nmi: vm_.kick(target, Kick::nmi); break;
     case IpiKind::sipi: vm_.kick(target, Kick::sipi, vector); break;
@@ -196,8 +197,7 @@ void GuestVm::post_event(u32 vcpu, u8 vector) {
     ipi_kick.deliver(vcpu, IpiKind::fixed, vector);
     return;
   }
-  vcpus[vcpu].state.post_event(vector);
-  kick(vcpu, Kick::wake);
+  if (vcpus[vcpu].state.post_event(vector)) kick(vcpu, Kick::wake);  // only on the transition to pending
 }
 
 void GuestVm::exit_stats(nucleo_hc_exit_stats& out) {

@@ -107,6 +107,10 @@ struct LineError {
   const char* what;
 };
 
+constexpr const char* kMemoryReachesThePciHole =
+    "memory must be at most 3584M: a VM's RAM starts at guest-physical 0 and must end below the PCI hole at 3.5 GiB "
+    "(0xE0000000)";
+
 const LineError kLineErrors[] = {
     {"= 1", 1, "expected a key"},
     {"nmae = \"x\"", 1, "unknown key 'nmae' (a [[vm]] section has: name, cores, memory, kernel, modules, cmdline, kind, on_crash, devices, extensions)"},
@@ -146,6 +150,11 @@ const LineError kLineErrors[] = {
     {"memory = \"1000\"", 10, "memory must be at least 1 MiB"},
     {"memory = \"1048577\"", 10, "memory must be a multiple of 4 KiB"},
     {"memory = \"99999999999G\"", 10, "memory is too large"},
+    {"memory = \"3585M\"", 10, kMemoryReachesThePciHole},
+    {"memory = \"4G\"", 10, kMemoryReachesThePciHole},
+    {"memory = \"3758100480\"", 10, kMemoryReachesThePciHole},  // 3.5 GiB + 4 KiB
+    {"memory = \"1024G\"", 10, kMemoryReachesThePciHole},
+    {"memory = \"17179869184K\"", 10, kMemoryReachesThePciHole},  // 16 TiB
     {"memory = \"99999999999999999999999\"", 10, "memory is too large"},
     {"memory = 1.5", 10, "floats are not supported"},
     {"memory = 1979-05-27", 10, "dates and times are not supported"},
@@ -185,6 +194,16 @@ TEST(VmConfig, GivenExtensionsWhenParsedThenTheirBitsAreSetAndApicOnesNeedTheLap
     const Parsed without_lapic(head + "extensions = [\"" + name + "\"]\n");
     EXPECT_FALSE(without_lapic.vm(0).valid) << name;
     EXPECT_EQ(error_of(without_lapic.vm(0).error), "6:14: extensions vipi, ipiv, pintr and vhlt need the \"lapic\" device");
+  }
+}
+
+TEST(VmConfig, GivenMemoryUpToThePciHoleWhenParsedThenAccepted) {
+  for (const char* size : {"3584M", "3758096384", "3670016K", "3G", "1M"}) {
+    const Parsed p(std::string("[[vm]]\nname = \"a\"\ncores = [1]\nmemory = \"") + size + "\"\nkernel = \"k\"\n");
+    SCOPED_TRACE(size);
+    ASSERT_EQ(p.config->vm_count, 1u);
+    EXPECT_TRUE(p.vm(0).valid) << error_of(p.vm(0).error);
+    EXPECT_LE(p.vm(0).memory_bytes, kPciHoleBase);
   }
 }
 
@@ -372,8 +391,8 @@ TEST(VmConfig, GivenMemorySuffixesWhenParsedThenBytesAreScaled) {
   const std::pair<const char*, u64> cases[] = {{"1048576", 1 * MiB},
                                                {"2048K", 2 * MiB},
                                                {"3M", 3 * MiB},
-                                               {"16G", 16 * GiB},
-                                               {"17179869183G", 17179869183 * GiB}};
+                                               {"3G", 3 * GiB},
+                                               {"3584M", 3584 * MiB}};
   for (const auto& [text, bytes] : cases) {
     const Parsed p("[[vm]]\nname = \"a\"\ncores = [0]\nkernel = \"k\"\nmemory = \"" + std::string(text) + "\"\n");
     ASSERT_TRUE(p.vm(0).valid) << text << " " << error_of(p.vm(0).error);
