@@ -166,7 +166,7 @@ const LineError kLineErrors[] = {
     {"devices = [\"uart\", \"floppy\"]", 20,
      "unknown device (known: uart, debug-exit, fw_cfg, pit, pic, rtc, pci, acpi, lapic)"},
     {"devices = [\"uart\", \"uart\"]", 20, "device listed twice"},
-    {"extensions = [\"vipi\", \"avx1024\"]", 23, "unknown extension (known: vipi, ipiv, vtlbi, pintr)"},
+    {"extensions = [\"vipi\", \"avx1024\"]", 23, "unknown extension (known: vipi, ipiv, vtlbi, pintr, vnotify)"},
     {"extensions = [\"vtlbi\", \"vtlbi\"]", 24, "extension listed twice"},
     {"extensions = \"vipi\"", 14, "expected an array of strings"},
 };
