@@ -238,7 +238,7 @@ nucleo_boot_test(NAME vms_pv_channel EMULATOR bochs TIMEOUT 600 ARGS
 # proposal removes.
 nucleo_boot_test(NAME vms_isa_lab EMULATOR bochs TIMEOUT 600 ARGS
   --cores 4 --memory 256 --config configs/isa_lab.toml --expect-code 0 --expect-vm lab=0
-  --expect "^\\[lab\\] isa_lab: 3 vCPUs. extensions 0x1f of 5 \\(vipi 1, ipiv 1, vtlbi 1, pintr 1, vhlt 1\\), opcode map 0xa0f"
+  --expect "^\\[lab\\] isa_lab: 3 vCPUs. extensions 0x1f of 6 \\(vipi 1, ipiv 1, vtlbi 1, pintr 1, vhlt 1\\), opcode map 0xa0f"
   --expect "^\\[lab\\] isa_lab: isa: ipi base 3 200 [0-9]+ [0-9]+ [0-9]+ [0-9]+ 0 0 200 [0-9]+ 0 ok"
   --expect "^\\[lab\\] isa_lab: isa: ipi ext 3 200 [0-9]+ [0-9]+ [0-9]+ [0-9]+ 200 200 0 [0-9]+ 0 ok"
   --expect "^\\[lab\\] isa_lab: ipi: same pings either way. exits [0-9]+ baseline, [0-9]+ with VIPI emulated, [0-9]+ on hardware with VIPI"
@@ -247,6 +247,22 @@ nucleo_boot_test(NAME vms_isa_lab EMULATOR bochs TIMEOUT 600 ARGS
   --expect "^\\[lab\\] isa_lab: isa: tlb ext 3 50 [0-9]+ [0-9]+ [0-9]+ [0-9]+ 50 100 0 0 [0-9]+ ok"
   --expect "^\\[lab\\] isa_lab: tlb: every vCPU saw every new page either way. invalidations reached 100 other vCPUs with VTLBI"
   --expect "^\\[lab\\] isa_lab: isa: done"
+  --reject "FAIL")
+# The laboratory's cross-VM notify workload (docs/isa/vnotify.md): two VMs
+# of guests/isa_lab joined by a channel ping-pong over it, 100 round trips
+# by NUCLEO_HC_CHANNEL_RING and 100 by VNOTIFY (one ring by each VM per
+# round trip, the payload checked each time); the same answers both ways,
+# both VMs' #UD exits and notification exits counted on the ping side.
+nucleo_boot_test(NAME vms_isa_notify EMULATOR bochs TIMEOUT 600 ARGS
+  --cores 3 --memory 256 --config configs/isa_notify.toml --expect-code 0 --expect-vm ping=0 --expect-vm pong=0
+  --expect "^\\[ping\\] isa_lab: 1 vCPUs. extensions 0x28 of 6 \\(vipi 0, ipiv 0, vtlbi 0, pintr 1, vhlt 0\\), opcode map 0xa0f"
+  --expect "^\\[pong\\] isa_lab: notify: answered 100 rings \\(CHANNEL_RING\\)"
+  --expect "^\\[ping\\] isa_lab: isa: notify base 1 100 [0-9]+ [0-9]+ [0-9]+ [0-9]+ 0 0 0 [0-9]+ 0 ok"
+  --expect "^\\[pong\\] isa_lab: notify: answered 100 rings \\(VNOTIFY\\)"
+  --expect "^\\[ping\\] isa_lab: isa: notify ext 1 100 [0-9]+ [0-9]+ [0-9]+ [0-9]+ 200 200 0 [0-9]+ 0 ok"
+  --expect "^\\[ping\\] isa_lab: notify: same answers either way .digest 0x[0-9a-f]+.. exits [0-9]+ baseline, [0-9]+ with VNOTIFY emulated, [0-9]+ on hardware with VNOTIFY"
+  --expect "^\\[ping\\] isa_lab: isa: done"
+  --expect "^\\[pong\\] isa_lab: isa: done"
   --reject "FAIL")
 # A hostile guest (guests/hostile): every refused attempt contained, then an
 # EPT violation, a write past its RAM and a triple fault, each ending the VM

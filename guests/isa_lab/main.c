@@ -2,9 +2,12 @@
 /* isa_lab's start (lab.h): discovery, paging, the other vCPUs, then each
  * workload baseline and extension. Exit code 0 when every result matched
  * (lab.h lists the others). */
+#include <guest/cmdline.h>
+
 #include "lab.h"
 
-enum { IPI_ROUNDS = 100, TLB_ROUNDS = 50 };
+enum { IPI_ROUNDS = 100, TLB_ROUNDS = 50, MAX_NOTIFY_ROUNDS = 100000 };
+enum { MB1_MAGIC = 0x2BADB002, MB1_INFO_CMDLINE = 1u << 2 };
 
 u32 g_vcpus = 1;
 u32 g_extensions;
@@ -48,10 +51,22 @@ static void discover(void) {
       has_ext(NUCLEO_ISA_VHLT), r[2]);
 }
 
+/* The Multiboot1 command line (Multiboot 0.6.96, 3.3: flags bit 2, the
+ * string's address at offset 16), or "". */
+static const char* mb1_cmdline(u32 magic, u32 info) {
+  if (magic != MB1_MAGIC || info == 0) return "";
+  const volatile u32* mbi = (const volatile u32*)(uptr)info;
+  return (mbi[0] & MB1_INFO_CMDLINE) && mbi[4] ? (const char*)(uptr)mbi[4] : "";
+}
+
 void guest_main(u32 magic, u32 info);
 void guest_main(u32 magic, u32 info) {
-  (void)magic, (void)info;
   console_init("isa_lab: ");
+  const char* cmdline = mb1_cmdline(magic, info);
+  u32 ping = 0, pong = 0;
+  if (cmdline_u32(cmdline, "ping", MAX_NOTIFY_ROUNDS, &ping) < 0 || cmdline_u32(cmdline, "pong", 1, &pong) < 0 ||
+      (ping && pong))
+    fail(EXIT_CMDLINE, "FAIL command line \"%s\": ping=ROUNDS (1..%u) or pong=1", cmdline, MAX_NOTIFY_ROUNDS);
   idt_init();
   idt_set_exception_code(EXIT_EXCEPTION);
   ipi_init();
@@ -66,6 +81,12 @@ void guest_main(u32 magic, u32 info) {
     fail(EXIT_SMP, "FAIL not every AP came online after INIT-SIPI-SIPI");
   sti();
   say("isa: null_exit %U", null_exit_ticks());
+  if (pong) workload_notify_pong();  /* does not return */
+  if (ping) {
+    if (!workload_notify_ping(ping)) guest_exit(EXIT_MISMATCH);
+    say("isa: done");
+    guest_exit(EXIT_OK);
+  }
   if (!workload_ipi(IPI_ROUNDS)) guest_exit(EXIT_MISMATCH);
   if (!workload_ipi_idle(IPI_ROUNDS)) guest_exit(EXIT_MISMATCH);
   if (!workload_tlb(TLB_ROUNDS)) guest_exit(EXIT_MISMATCH);

@@ -31,7 +31,7 @@ const char* kind_name(Kind k);
 
 // The bit of each proposal in a VM's `extensions` mask and in CPUID
 // 0x40000002 EAX: never renumber, only append (it is ABI).
-enum class Id : u8 { vipi, ipiv, vtlbi, pintr, vhlt, count };
+enum class Id : u8 { vipi, ipiv, vtlbi, pintr, vhlt, vnotify, count };
 constexpr u32 bit(Id id) { return u32{1} << static_cast<u32>(id); }
 constexpr u32 kIdCount = static_cast<u32>(Id::count);
 constexpr u32 kAllIds = (u32{1} << kIdCount) - 1;
@@ -65,6 +65,7 @@ struct Proposal {
   const char* operand_roles;  // what each operand means
   const char* operation;      // SDM-style pseudo-code
   const char* faults;         // exceptions, one per line
+  const char* flags;          // "Flags affected"; nullptr: none. Set: the guest macro returns ZF
   const char* vmx_changes;    // VMCS fields / controls / exit behaviour it adds
   const char* replaces;       // the software path it replaces (the baseline)
   const char* workload;       // which isa_lab workload measures it
@@ -82,7 +83,7 @@ inline const Proposal& proposal(Id id) { return kProposals[static_cast<u32>(id)]
 const Proposal* by_opcode(u8 opcode);
 // By configuration name; nullptr: unknown.
 const Proposal* by_name(Str name);
-// "vipi, ipiv, vtlbi, pintr": for the parser's error message.
+// "vipi, ipiv, vtlbi, pintr, vnotify": for the parser's error message.
 const char* all_names();
 
 }  // namespace nucleo::vmx::ext

@@ -283,11 +283,30 @@ Result<u32> GuestVm::attach_channels(bool fw_cfg) {
 }
 
 bool GuestVm::DoorbellPort::io_out(u16, u8 size, u32) {
-  ChannelTable* table = configured_channels();
-  if (size != 1 || !table || !vm) return false;
-  const ChannelRing ring = table->ring(vm->config_index, handle);
-  if (ring.kind == ChannelRing::Kind::deliver) (void)vm->signal_vm(ring.vm, ring.vcpu, ring.vector);
+  if (size != 1 || !configured_channels() || !vm) return false;
+  (void)vm->ring_channel(handle);  // an OUT has no status: a peer that is down misses the ring
   return true;
+}
+
+ChannelRing::Kind GuestVm::ring_channel(u64 handle) {
+  ChannelTable* table = configured_channels();
+  if (!table) return ChannelRing::Kind::bad_handle;
+  return table->ring_and_signal(config_index, handle,
+                                [this](u32 vm, u32 vcpu, u8 vector) { return signal_vm(vm, vcpu, vector); });
+}
+
+ext::NotifyStatus GuestVm::notify_channel(u64 handle) {
+  switch (ring_channel(handle)) {
+    case ChannelRing::Kind::deliver:
+      return ext::NotifyStatus::delivered;
+    case ChannelRing::Kind::pending:
+      return ext::NotifyStatus::pending;
+    case ChannelRing::Kind::peer_down:
+      return ext::NotifyStatus::peer_down;
+    case ChannelRing::Kind::bad_handle:
+      break;
+  }
+  return ext::NotifyStatus::bad_handle;
 }
 
 void GuestVm::stop(StopReason reason) {

@@ -175,19 +175,24 @@ const LineError kLineErrors[] = {
     {"devices = [\"uart\", \"floppy\"]", 20,
      "unknown device (known: uart, debug-exit, fw_cfg, pit, pic, rtc, pci, acpi, lapic)"},
     {"devices = [\"uart\", \"uart\"]", 20, "device listed twice"},
-    {"extensions = [\"vipi\", \"avx1024\"]", 23, "unknown extension (known: vipi, ipiv, vtlbi, pintr, vhlt)"},
+    {"extensions = [\"vipi\", \"avx1024\"]", 23, "unknown extension (known: vipi, ipiv, vtlbi, pintr, vhlt, vnotify)"},
     {"extensions = [\"vtlbi\", \"vtlbi\"]", 24, "extension listed twice"},
     {"extensions = \"vipi\"", 14, "expected an array of strings"},
 };
 
 TEST(VmConfig, GivenExtensionsWhenParsedThenTheirBitsAreSetAndApicOnesNeedTheLapicDevice) {
   const std::string head = "[[vm]]\nname = \"a\"\ncores = [1]\nmemory = \"16M\"\nkernel = \"k\"\n";
-  const Parsed with_lapic(head + "devices = [\"lapic\"]\nextensions = [\"pintr\", \"vipi\", \"vtlbi\", \"vhlt\", \"ipiv\"]\n");
+  const Parsed with_lapic(head +
+                          "devices = [\"lapic\"]\nextensions = [\"pintr\", \"vipi\", \"vtlbi\", \"vhlt\", \"ipiv\", \"vnotify\"]\n");
   ASSERT_TRUE(with_lapic.vm(0).valid) << error_of(with_lapic.vm(0).error);
   EXPECT_EQ(with_lapic.vm(0).extensions, vmx::ext::kAllIds);
   const Parsed tlb_only(head + "extensions = [\"vtlbi\"]\n");
   ASSERT_TRUE(tlb_only.vm(0).valid) << error_of(tlb_only.vm(0).error);
   EXPECT_EQ(tlb_only.vm(0).extensions, vmx::ext::bit(vmx::ext::Id::vtlbi));
+  // A doorbell reaches a VM without local APICs too (as an event): VNOTIFY needs none.
+  const Parsed notify_only(head + "extensions = [\"vnotify\"]\n");
+  ASSERT_TRUE(notify_only.vm(0).valid) << error_of(notify_only.vm(0).error);
+  EXPECT_EQ(notify_only.vm(0).extensions, vmx::ext::bit(vmx::ext::Id::vnotify));
   const Parsed none(head);
   EXPECT_EQ(none.vm(0).extensions, 0u);
   for (const char* name : {"vipi", "ipiv", "pintr", "vhlt"}) {
