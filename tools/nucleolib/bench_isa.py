@@ -417,51 +417,49 @@ rings (null exit {notify.null_exit} instructions).
     return section, finding
 
 
-def _notify_config(cfg: Path) -> None:
+def _notify_config() -> str:
     vm = ('[[vm]]\nname = "{name}"\ncores = [{core}]\nmemory = "16M"\nkernel = "isa_lab.elf"\ncmdline = "{cmd}"\n'
           'devices = ["uart", "debug-exit", "lapic"]\nextensions = ["vnotify", "pintr"]\n\n')
-    cfg.write_text(f"# written by {COMMAND}\n" + vm.format(name="ping", core=1, cmd=f"ping={NOTIFY_ROUNDS}")
-                   + vm.format(name="pong", core=2, cmd="pong=1")
-                   + '[[channel]]\nname = "notify"\nvms = ["ping", "pong"]\nsize = "4K"\n')
+    return (f"# written by {COMMAND}\n" + vm.format(name="ping", core=1, cmd=f"ping={NOTIFY_ROUNDS}")
+            + vm.format(name="pong", core=2, cmd="pong=1")
+            + '[[channel]]\nname = "notify"\nvms = ["ping", "pong"]\nsize = "4K"\n')
 
 
-def run_notify(kernel: Path, timeout: float) -> tuple[Boot, list[str]]:
-    """The two-VM boot of the notify workload (cores 1 and 2 of 3)."""
-    cfg_dir = build.build_dir() / "bench-isa"
-    cfg_dir.mkdir(parents=True, exist_ok=True)
-    cfg = cfg_dir / "isa_notify.toml"
-    _notify_config(cfg)
-    found = vm_config.images(cfg)
-    vm_config.report(found)
-    if found.problems:
-        raise ValueError("; ".join(found.problems))
-    res = console.run_kernel("bochs", 3, MEMORY_MIB, timeout, "", modules=found.modules, kernel=kernel, echo=False)
-    (cfg_dir / "console_notify.txt").write_text("\n".join(res.lines) + "\n")
-    boot = parse(1, res.lines)
-    boot.code = res.exit_code
-    return boot, res.notes
-
-
-def run_one(vcpus: int, kernel: Path, timeout: float, names: list[str]) -> tuple[Boot, list[str]]:
-    cfg_dir = build.build_dir() / "bench-isa"
-    cfg_dir.mkdir(parents=True, exist_ok=True)
-    cfg = cfg_dir / f"isa_lab_{vcpus}.toml"
+def _lab_config(vcpus: int, names: list[str]) -> str:
     cores = ", ".join(str(i) for i in range(1, vcpus + 1))
     extensions = ", ".join(f'"{n}"' for n in names)
-    cfg.write_text(f'# written by {COMMAND}\n[[vm]]\nname = "lab"\ncores = [{cores}]\nmemory = "16M"\n'
-                   f'kernel = "isa_lab.elf"\ndevices = ["uart", "debug-exit", "lapic"]\n'
-                   f'extensions = [{extensions}]\n')
+    return (f'# written by {COMMAND}\n[[vm]]\nname = "lab"\ncores = [{cores}]\nmemory = "16M"\n'
+            f'kernel = "isa_lab.elf"\ndevices = ["uart", "debug-exit", "lapic"]\nextensions = [{extensions}]\n')
+
+
+def _boot(tag: str, config: str, cores: int, vcpus: int, kernel: Path, timeout: float) -> tuple[Boot, list[str]]:
+    """One Bochs boot of a written configuration; its console is kept as
+    <build>/bench-isa/console_TAG.txt (what --from-logs reads)."""
+    cfg_dir = build.build_dir() / "bench-isa"
+    cfg_dir.mkdir(parents=True, exist_ok=True)
+    cfg = cfg_dir / f"isa_{tag}.toml"
+    cfg.write_text(config)
     found = vm_config.images(cfg)
     vm_config.report(found)
     if found.problems:
         raise ValueError("; ".join(found.problems))
-    res = console.run_kernel("bochs", vcpus + 1, MEMORY_MIB, timeout, "", modules=found.modules, kernel=kernel,
+    res = console.run_kernel("bochs", cores, MEMORY_MIB, timeout, "", modules=found.modules, kernel=kernel,
                              echo=False)
-    (cfg_dir / f"console_{vcpus}.txt").write_text("\n".join(res.lines) + "\n")
+    (cfg_dir / f"console_{tag}.txt").write_text("\n".join(res.lines) + "\n")
     boot = parse(vcpus, res.lines)
     boot.code = res.exit_code
     boot.result = boot.result or res.result
     return boot, res.notes
+
+
+def run_notify(kernel: Path, timeout: float) -> tuple[Boot, list[str]]:
+    """The two-VM boot of the notify workload (cores 1 and 2 of 3)."""
+    return _boot("notify", _notify_config(), 3, 1, kernel, timeout)
+
+
+def run_one(vcpus: int, kernel: Path, timeout: float, names: list[str]) -> tuple[Boot, list[str]]:
+    """A VM of `vcpus` vCPUs on cores 1..vcpus of a (vcpus + 1)-core machine."""
+    return _boot(str(vcpus), _lab_config(vcpus, names), vcpus + 1, vcpus, kernel, timeout)
 
 
 def write(boots: list[Boot], c: dict[str, Cost], out_dir: Path, notify: Boot | None = None) -> Path:
@@ -496,24 +494,20 @@ def cmd_isa(args, cmdline: str, make_kernel) -> int:
     c = costs()
     boots = []
     failed = False
-    for n in counts:
-        print(f"nucleo: bench isa: {n} vCPU(s) ...", flush=True)
-        boot, notes = run_one(n, kernel, args.timeout or TIMEOUT_S, list(c))
+    def checked(what: str, boot: Boot, notes: list[str]) -> Boot:
+        nonlocal failed
         for note in notes:
             print(f"nucleo: {note}")
         if boot.code != 0 or not boot.done or not all(s.ok for s in boot.samples.values()):
-            print(f"nucleo: the {n}-vCPU run failed (code {boot.code}, done {boot.done}); console in "
-                  f"{log_dir / f'console_{n}.txt'}")
+            print(f"nucleo: the {what} run failed (code {boot.code}, done {boot.done}); its console is in {log_dir}")
             failed = True
-        boots.append(boot)
+        return boot
+
+    for n in counts:
+        print(f"nucleo: bench isa: {n} vCPU(s) ...", flush=True)
+        boots.append(checked(f"{n}-vCPU", *run_one(n, kernel, args.timeout or TIMEOUT_S, list(c))))
     print("nucleo: bench isa: notify (two VMs, one vCPU each) ...", flush=True)
-    notify, notes = run_notify(kernel, args.timeout or TIMEOUT_S)
-    for note in notes:
-        print(f"nucleo: {note}")
-    if notify.code != 0 or not notify.done or not all(s.ok for s in notify.samples.values()):
-        print(f"nucleo: the notify run failed (code {notify.code}, done {notify.done}); console in "
-              f"{log_dir / 'console_notify.txt'}")
-        failed = True
+    notify = checked("notify", *run_notify(kernel, args.timeout or TIMEOUT_S))
     path = write(boots, c, out_dir, notify)
     print(path.read_text())
     print(f"nucleo: wrote {path} and {out_dir / 'bench-isa.svg'} (consoles kept in {log_dir})")
