@@ -239,6 +239,7 @@ nucleo_boot_test(NAME vms_pv_channel EMULATOR bochs TIMEOUT 600 ARGS
 nucleo_boot_test(NAME vms_isa_lab EMULATOR bochs TIMEOUT 600 ARGS
   --cores 4 --memory 256 --config configs/isa_lab.toml --expect-code 0 --expect-vm lab=0
   --expect "^\\[lab\\] isa_lab: 3 vCPUs. extensions 0x1f of 6 \\(vipi 1, ipiv 1, vtlbi 1, pintr 1, vhlt 1\\), opcode map 0xa0f"
+  --expect "^\\[lab\\] isa_lab: isa: ud-probe: VNOTIFY raised #UD, as on a processor without it"
   --expect "^\\[lab\\] isa_lab: isa: ipi base 3 200 [0-9]+ [0-9]+ [0-9]+ [0-9]+ 0 0 200 [0-9]+ 0 ok"
   --expect "^\\[lab\\] isa_lab: isa: ipi ext 3 200 [0-9]+ [0-9]+ [0-9]+ [0-9]+ 200 200 0 [0-9]+ 0 ok"
   --expect "^\\[lab\\] isa_lab: ipi: same pings either way. exits [0-9]+ baseline, [0-9]+ with VIPI emulated, [0-9]+ on hardware with VIPI"
@@ -256,6 +257,8 @@ nucleo_boot_test(NAME vms_isa_lab EMULATOR bochs TIMEOUT 600 ARGS
 nucleo_boot_test(NAME vms_isa_notify EMULATOR bochs TIMEOUT 600 ARGS
   --cores 3 --memory 256 --config configs/isa_notify.toml --expect-code 0 --expect-vm ping=0 --expect-vm pong=0
   --expect "^\\[ping\\] isa_lab: 1 vCPUs. extensions 0x28 of 6 \\(vipi 0, ipiv 0, vtlbi 0, pintr 1, vhlt 0\\), opcode map 0xa0f"
+  --expect "^\\[ping\\] isa_lab: isa: ud-probe: VIPI raised #UD, as on a processor without it"
+  --expect "^\\[pong\\] isa_lab: isa: ud-probe: VTLBI raised #UD, as on a processor without it"
   --expect "^\\[pong\\] isa_lab: notify: answered 100 rings \\(CHANNEL_RING\\)"
   --expect "^\\[ping\\] isa_lab: isa: notify base 1 100 [0-9]+ [0-9]+ [0-9]+ [0-9]+ 0 0 0 [0-9]+ 0 ok"
   --expect "^\\[pong\\] isa_lab: notify: answered 100 rings \\(VNOTIFY\\)"

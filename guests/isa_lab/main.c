@@ -59,6 +59,30 @@ static const char* mb1_cmdline(u32 magic, u32 info) {
   return (mbi[0] & MB1_INFO_CMDLINE) && mbi[4] ? (const char*)(uptr)mbi[4] : "";
 }
 
+/* What a processor without the proposal does with its opcode: #UD. Each
+ * guest instruction the VM lacks is executed once and must raise it. */
+static void try_vipi(void) { nucleo_vipi(1, VEC_PING); }
+static void try_vtlbi(void) { nucleo_vtlbi(WINDOW_LINEAR, 1); }
+static void try_vnotify(void) { (void)nucleo_vnotify(0, 0); }
+static void probe_missing(void) {
+  static const struct {
+    u32 id;
+    const char* name;
+    void (*run)(void);
+  } kInstructions[] = {{NUCLEO_ISA_VIPI, "VIPI", try_vipi},
+                       {NUCLEO_ISA_VTLBI, "VTLBI", try_vtlbi},
+                       {NUCLEO_ISA_VNOTIFY, "VNOTIFY", try_vnotify}};
+  u32 probed = 0;
+  for (u32 i = 0; i < ARRAY_SIZE(kInstructions); ++i) {
+    if (has_ext(kInstructions[i].id)) continue;
+    ++probed;
+    if (!idt_expect_fault(6, 4, kInstructions[i].run))
+      fail(EXIT_MISMATCH, "FAIL %s ran in a VM without it (no #UD)", kInstructions[i].name);
+    say("isa: ud-probe: %s raised #UD, as on a processor without it", kInstructions[i].name);
+  }
+  if (probed == 0) say("isa: ud-probe: this VM has every guest instruction");
+}
+
 void guest_main(u32 magic, u32 info);
 void guest_main(u32 magic, u32 info) {
   console_init("isa_lab: ");
@@ -75,6 +99,7 @@ void guest_main(u32 magic, u32 info) {
   if (!lapic_init()) fail(EXIT_LAPIC, "FAIL no xAPIC at IA32_APIC_BASE");
   if (!meter_init()) fail(EXIT_METER, "FAIL the EXIT_STATS meter is not available");
   discover();
+  probe_missing();
   paging_init();
   paging_enable();
   if (g_vcpus > 1 && smp_start_aps(g_vcpus - 1, ap_main) != g_vcpus - 1)
