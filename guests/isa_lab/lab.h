@@ -6,7 +6,9 @@
  * vCPUs, the case where posted interrupts remove the target's exit) and
  * answer interrupts. Each workload runs first the baseline way, then with
  * the extended instruction if CPUID.40000002H says the VM has it; both
- * runs must give the same guest-visible results. */
+ * runs must give the same guest-visible results. With ping=ROUNDS or
+ * pong=1 on its command line it is one side of the cross-VM notify
+ * workload instead (notify.c). */
 #ifndef ISA_LAB_LAB_H
 #define ISA_LAB_LAB_H
 
@@ -24,7 +26,7 @@
 enum { VEC_PING = 0x42, VEC_SHOOT = 0x43, VEC_WAKE = 0x44 };
 enum {
   EXIT_OK = 0, EXIT_LAPIC = 1, EXIT_METER = 2, EXIT_SMP = 3, EXIT_EXCEPTION = 4, EXIT_MISMATCH = 5,
-  EXIT_NO_GAIN = 6, EXIT_CPUID = 7,
+  EXIT_NO_GAIN = 6, EXIT_CPUID = 7, EXIT_CMDLINE = 8,
 };
 enum { MAX_VCPUS = SMP_MAX_CPUS, MAX_SPINS = 20000000 };
 
@@ -80,6 +82,11 @@ bool workload_ipi(u32 rounds);
 bool workload_ipi_idle(u32 rounds);
 void tlb_init(void);
 bool workload_tlb(u32 rounds);
+
+/* notify.c: the cross-VM workload over the channel "notify", one side
+ * each; the pong side returns only by exiting the VM. */
+bool workload_notify_ping(u32 rounds);
+void workload_notify_pong(void);
 
 /* migrate.c: the page-migration workload of BINVEPT; an AP's share of a round. */
 extern volatile u32 g_migrate_round;

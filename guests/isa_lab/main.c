@@ -2,9 +2,12 @@
 /* isa_lab's start (lab.h): discovery, paging, the other vCPUs, then each
  * workload baseline and extension. Exit code 0 when every result matched
  * (lab.h lists the others). */
+#include <guest/cmdline.h>
+
 #include "lab.h"
 
-enum { IPI_ROUNDS = 100, TLB_ROUNDS = 50, MIGRATIONS = 20 };
+enum { IPI_ROUNDS = 100, TLB_ROUNDS = 50, MIGRATIONS = 20, MAX_NOTIFY_ROUNDS = 100000 };
+enum { MB1_MAGIC = 0x2BADB002, MB1_INFO_CMDLINE = 1u << 2 };
 
 u32 g_vcpus = 1;
 u32 g_extensions;
@@ -51,10 +54,49 @@ static void discover(void) {
       has_ext(NUCLEO_ISA_VHLT), r[2]);
 }
 
+/* The Multiboot1 command line (Multiboot 0.6.96, 3.3: flags bit 2, the
+ * string's address at offset 16), or "". */
+static const char* mb1_cmdline(u32 magic, u32 info) {
+  if (magic != MB1_MAGIC || info == 0) return "";
+  const volatile u32* mbi = (const volatile u32*)(uptr)info;
+  return (mbi[0] & MB1_INFO_CMDLINE) && mbi[4] ? (const char*)(uptr)mbi[4] : "";
+}
+
+/* What a processor without the proposal does with its opcode: #UD. Each
+ * guest instruction the VM lacks is executed once and must raise it. */
+static void try_vipi(void) { nucleo_vipi(1, VEC_PING); }
+static void try_vtlbi(void) { nucleo_vtlbi(WINDOW_LINEAR, 1); }
+static void try_vnotify(void) { (void)nucleo_vnotify(0, 0); }
+/* BINVEPT is the hypervisor's (root-mode): never a guest's, whatever its VM has. */
+static void try_binvept(void) { __asm__ volatile(".byte 0x0f, 0x0a, 0x10, 0xc1" ::"a"(0), "c"(1) : "memory"); }
+static void probe_missing(void) {
+  static const struct {
+    u32 id;
+    const char* name;
+    void (*run)(void);
+  } kInstructions[] = {{NUCLEO_ISA_VIPI, "VIPI", try_vipi},
+                       {NUCLEO_ISA_VTLBI, "VTLBI", try_vtlbi},
+                       {NUCLEO_ISA_VNOTIFY, "VNOTIFY", try_vnotify},
+                       {NUCLEO_ISA_BINVEPT, "BINVEPT", try_binvept}};
+  u32 probed = 0;
+  for (u32 i = 0; i < ARRAY_SIZE(kInstructions); ++i) {
+    if (has_ext(kInstructions[i].id)) continue;
+    ++probed;
+    if (!idt_expect_fault(6, 4, kInstructions[i].run))
+      fail(EXIT_MISMATCH, "FAIL %s ran in a VM without it (no #UD)", kInstructions[i].name);
+    say("isa: ud-probe: %s raised #UD, as on a processor without it", kInstructions[i].name);
+  }
+  if (probed == 0) say("isa: ud-probe: this VM has every guest instruction");
+}
+
 void guest_main(u32 magic, u32 info);
 void guest_main(u32 magic, u32 info) {
-  (void)magic, (void)info;
   console_init("isa_lab: ");
+  const char* cmdline = mb1_cmdline(magic, info);
+  u32 ping = 0, pong = 0;
+  if (cmdline_u32(cmdline, "ping", MAX_NOTIFY_ROUNDS, &ping) < 0 || cmdline_u32(cmdline, "pong", 1, &pong) < 0 ||
+      (ping && pong))
+    fail(EXIT_CMDLINE, "FAIL command line \"%s\": ping=ROUNDS (1..%u) or pong=1", cmdline, MAX_NOTIFY_ROUNDS);
   idt_init();
   idt_set_exception_code(EXIT_EXCEPTION);
   ipi_init();
@@ -63,12 +105,19 @@ void guest_main(u32 magic, u32 info) {
   if (!lapic_init()) fail(EXIT_LAPIC, "FAIL no xAPIC at IA32_APIC_BASE");
   if (!meter_init()) fail(EXIT_METER, "FAIL the EXIT_STATS meter is not available");
   discover();
+  probe_missing();
   paging_init();
   paging_enable();
   if (g_vcpus > 1 && smp_start_aps(g_vcpus - 1, ap_main) != g_vcpus - 1)
     fail(EXIT_SMP, "FAIL not every AP came online after INIT-SIPI-SIPI");
   sti();
   say("isa: null_exit %U", null_exit_ticks());
+  if (pong) workload_notify_pong();  /* does not return */
+  if (ping) {
+    if (!workload_notify_ping(ping)) guest_exit(EXIT_MISMATCH);
+    say("isa: done");
+    guest_exit(EXIT_OK);
+  }
   if (!workload_ipi(IPI_ROUNDS)) guest_exit(EXIT_MISMATCH);
   if (!workload_ipi_idle(IPI_ROUNDS)) guest_exit(EXIT_MISMATCH);
   if (!workload_tlb(TLB_ROUNDS)) guest_exit(EXIT_MISMATCH);

@@ -74,10 +74,27 @@ static const char* const kExceptions[32] = {
     "#MF", "#AC", "#MC", "#XM", "#VE", "#CP", "?",   "?",   "?",   "?", "?",   "?",   "#HV", "#VC", "#SX", "?",
 };
 
+/* idt_expect_fault's state: the vector it waits for (256: none), the
+ * length of the instruction to step over, and whether it came. */
+static volatile u32 g_expect_vector = 256, g_expect_length, g_expect_hit;
+
+bool idt_expect_fault(u8 vector, u32 length, void (*fn)(void)) {
+  g_expect_hit = 0;
+  g_expect_length = length;
+  __atomic_store_n(&g_expect_vector, vector, __ATOMIC_SEQ_CST);
+  fn();
+  __atomic_store_n(&g_expect_vector, 256, __ATOMIC_SEQ_CST);
+  return g_expect_hit != 0;
+}
+
 void idt_dispatch(struct frame* f);
 void idt_dispatch(struct frame* f) {
   void (*handler)(void) = g_handlers[f->vector & 255];
-  if (handler) {
+  if (f->vector < 32 && f->vector == g_expect_vector) {
+    /* A fault restarts its instruction (SDM Vol. 3A 6.5): step over it. */
+    f->ip += g_expect_length;
+    g_expect_hit = 1;
+  } else if (handler) {
     handler();
   } else if (f->vector < 32) {
 #if defined(__x86_64__)

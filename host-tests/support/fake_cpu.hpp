@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 // A scripted CpuAccess for exit-handler tests: CPUID answered from a table
 // (exact subleaf first, then any subleaf, else zeros), MSRs from a table, a
-// TSC that advances by a fixed step per read, and XSETBV/WBINVD recorded.
+// TSC that advances by a fixed step per read, and XSETBV recorded.
+// With strict_xsetbv it refuses, like the real instruction, any XCR0 value
+// its own leaf 0xD and the SDM rules forbid: such a value would be a #GP in
+// VMX root operation, the end of the machine, so it lands in xsetbv_faults.
 // haswell_4770() holds the CPUID leaves of an Intel Core i7-4770 (family 6,
 // model 0x3C, stepping 3) with current microcode: 4 cores, 8 threads.
 #pragma once
@@ -35,8 +38,27 @@ class FakeCpu final : public CpuAccess {
     ++rdtsc_calls;
     return t;
   }
-  void xsetbv(u32 xcr, u64 value) override { xsetbv_calls.emplace_back(xcr, value); }
-  void wbinvd() override { ++wbinvd_calls; }
+  void xsetbv(u32 xcr, u64 value) override {
+    if (strict_xsetbv && (xcr != 0 || !sdm_xcr0_legal(value, supported_xcr0()))) {
+      xsetbv_faults.emplace_back(xcr, value);
+      return;
+    }
+    xsetbv_calls.emplace_back(xcr, value);
+  }
+  // XSETBV's rules, written out from SDM Vol. 2C XSETBV and Vol. 1 13.3
+  // independently of vmx/core/xsave.cpp: supported bits only, x87 set,
+  // XCR0[2:1] != 10b, XCR0[7:5] in {000b, 111b} and 111b only with
+  // XCR0[2:1] = 11b, XCR0[4:3] and XCR0[18:17] in {00b, 11b}.
+  static bool sdm_xcr0_legal(u64 value, u64 supported) {
+    const u64 sse_avx = (value >> 1) & 3, mpx = (value >> 3) & 3, avx512 = (value >> 5) & 7, amx = (value >> 17) & 3;
+    return (value & ~supported) == 0 && (value & 1) && sse_avx != 2 && (avx512 == 0 || (avx512 == 7 && sse_avx == 3)) &&
+           (mpx == 0 || mpx == 3) && (amx == 0 || amx == 3);
+  }
+  // CPUID.(EAX=0DH,ECX=0):EDX:EAX of this CPU (not recorded as a call).
+  u64 supported_xcr0() const {
+    const auto it = cpuid_table.find({0xD, 0});
+    return it == cpuid_table.end() ? 0 : u64{it->second.edx} << 32 | it->second.eax;
+  }
   void relax() override { ++relax_calls; }
 
   void set_cpuid(u32 leaf, CpuidValues v) { cpuid_table[{leaf, kAnySubleaf}] = v; }
@@ -83,8 +105,9 @@ class FakeCpu final : public CpuAccess {
   std::vector<std::pair<u32, u32>> cpuid_calls;
   std::vector<u32> rdmsr_calls;
   int rdtsc_calls = 0;
+  bool strict_xsetbv = false;
   std::vector<std::pair<u32, u64>> xsetbv_calls;
-  int wbinvd_calls = 0;
+  std::vector<std::pair<u32, u64>> xsetbv_faults;  // strict_xsetbv: what would have faulted the host
   int relax_calls = 0;
 };
 

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "host-tests/support/vmx_caps_file.hpp"
+
 namespace nucleo::vmx {
 namespace {
 
@@ -324,6 +326,26 @@ TEST(ReadCapabilities, GivenRecordedMsrFilesWhenReadThenConsistentAndAsExpected)
   }
   RecordProperty("recordings", static_cast<int>(recordings.size()));
   RecordProperty("bochs_models_checked", static_cast<int>(matched));
+}
+
+// What every vCPU's secondary controls require (vmx/hw/vcpu.cpp): on each
+// recorded model that can run VMs at all, WBINVD exiting is in the word;
+// on a CPU without it no VM starts (the error names bit 6), so a guest's
+// WBINVD never runs natively.
+TEST(ComputeControls, GivenEachRecordedModelWithEptWhenTheRequiredSecondaryControlsAreComputedThenWbinvdExits) {
+  for (const Expected& e : kBochs) {
+    if (!e.ept || !e.unrestricted) continue;
+    SCOPED_TRACE(e.file);
+    const VmxCapabilities c = test::load_vmx_caps(e.file);
+    const Result<u32> proc2 = compute_controls(c.proc2, proc2::kRequired, 0);
+    ASSERT_TRUE(proc2);
+    EXPECT_NE(proc2.value() & proc2::kWbinvdExiting, 0u);
+  }
+  EXPECT_NE(proc2::kRequired & proc2::kWbinvdExiting, 0u);
+  const u64 without_wbinvd_exiting = u64{0x001ffcff & ~proc2::kWbinvdExiting} << 32;
+  const Result<u32> refused = compute_controls(without_wbinvd_exiting, proc2::kRequired, 0);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().offset, u64{proc2::kWbinvdExiting});
 }
 
 TEST(ReadCapabilities, GivenTheRealCpusWhenCheckedThenConsistent) {

@@ -103,7 +103,7 @@ std::string observe(ExitRig& r, const ExitAction& a) {
   o << "\nregs";
   for (u32 i = 0; i < 16; ++i) o << " " << r.regs.get(i);
   o << "\ndiag " << r.diagnosis() << "\ncpu " << r.cpu.cpuid_calls.size() << " " << r.cpu.rdtsc_calls << " "
-    << r.cpu.xsetbv_calls.size() << " " << r.cpu.wbinvd_calls << "\nvcpu " << r.vcpu.xcr0 << " " << r.vcpu.apic_base
+    << r.cpu.xsetbv_calls.size() << "\nvcpu " << r.vcpu.xcr0 << " " << r.vcpu.apic_base
     << " " << r.vcpu.tpr << " " << r.vcpu.hypercalls << "\nio " << r.vm.io.unclaimed_accesses();
   return o.str();
 }

@@ -172,9 +172,10 @@ TEST(CpuidExit, GivenTopologyLeavesWhenEachSubleafThenOneThreadPerCoreAndVcpuCou
 }
 
 TEST(CpuidExit, GivenOtherLeavesWhenQueriedThenTheHostsAnswerForThatSubleaf) {
-  const u32 rows[][2] = {{0, 0},          {2, 0},          {6, 0},          {0xD, 0},         {0xD, 1},
-                         {0xD, 2},        {0x80000000, 0}, {0x80000001, 0}, {0x80000006, 0},  {0x80000007, 0},
-                         {0x80000008, 0}, {0x50000000, 0}, {0x14, 3}};
+  // Leaf 0xD is the VM's XSAVE view, not the host's (xsave_test.cpp).
+  const u32 rows[][2] = {{0, 0},          {2, 0},          {6, 0},          {0x80000000, 0},
+                         {0x80000001, 0}, {0x80000006, 0}, {0x80000007, 0}, {0x80000008, 0},
+                         {0x50000000, 0}, {0x14, 3}};
   for (const auto& row : rows) {
     ExitRig r;
     r.cpu.set_cpuid(0x50000000, {5, 6, 7, 8});

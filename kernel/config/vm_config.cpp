@@ -463,6 +463,10 @@ class Parser {
                                    "memory is too large", value))
       return fail(l, pos, e);
     if (value < kMinVmMemory) return fail(l, pos, "memory must be at least 1 MiB");
+    if (value > kMaxVmMemory)
+      return fail(l, pos,
+                  "memory must be at most 3584M: a VM's RAM starts at guest-physical 0 and must end below the "
+                  "PCI hole at 3.5 GiB (0xE0000000)");
     if (!is_aligned(value, kPageSize)) return fail(l, pos, "memory must be a multiple of 4 KiB");
     vm_->memory_bytes = value;
     return true;

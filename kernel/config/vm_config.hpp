@@ -19,6 +19,12 @@ constexpr u32 kMaxVmCores = 64;
 constexpr u32 kMaxVmModules = 8;
 constexpr usize kMaxVmNameLength = 31;
 constexpr u64 kMinVmMemory = 1 * MiB;
+// A VM's RAM is one range from guest-physical 0 (docs/config.md); it must end
+// at or below the PCI hole, where the 32-bit MMIO area (local APIC, I/O APIC,
+// HPET, PCI BARs) of the VM's PC starts at 3.5 GiB. That is also the bound:
+// there is no RAM above 4 GiB yet.
+constexpr u64 kPciHoleBase = 0xE0000000;
+constexpr u64 kMaxVmMemory = kPciHoleBase;
 constexpr u32 kMaxChannels = 16;
 constexpr u64 kMinChannelSize = kPageSize;
 constexpr u64 kMaxChannelSize = 2 * MiB;  // bounds what the hypervisor allocates per channel

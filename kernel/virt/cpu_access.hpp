@@ -20,7 +20,6 @@ class CpuAccess {
   virtual u64 rdtsc() = 0;
   // Loads XCR0 (the guest's, already validated) on this CPU.
   virtual void xsetbv(u32 xcr, u64 value) = 0;
-  virtual void wbinvd() = 0;
   // Lets the host's own interrupts in during a long wait in a handler (a
   // vCPU waiting for its timer must not block cross-calls to its core).
   virtual void relax() {}

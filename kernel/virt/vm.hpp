@@ -5,6 +5,7 @@
 // one physical core.
 #pragma once
 
+#include "kernel/arch/spinlock.hpp"
 #include "kernel/lib/format.hpp"
 #include "kernel/lib/span.hpp"
 #include "kernel/lib/str.hpp"
@@ -26,18 +27,37 @@ class ConsoleLineSink {
 
 // Collects a VM's output into whole lines and hands each to the sink with
 // the VM's name, so lines of different VMs never interleave. Pure.
+// Every vCPU of the VM writes here (the UART under the I/O-bus lock, the
+// console hypercall without it, each vCPU's final flush), so one lock
+// guards the line. A line longer than kLineLimit is handed on in pieces of
+// kLineLimit bytes, none lost. write() holds the lock for its whole text,
+// so one console hypercall is never split by another vCPU's output; bytes
+// put() one at a time (the UART) from two vCPUs interleave, as on a real
+// shared UART.
 class VmConsole {
  public:
-  void put(char c);
-  void write(Str text) {
-    for (char c : text) put(c);
+  static constexpr usize kLineLimit = 200;
+
+  void put(char c) {
+    LockGuard guard(lock_);
+    put_locked(c);
   }
-  void flush();
+  void write(Str text) {
+    LockGuard guard(lock_);
+    for (char c : text) put_locked(c);
+  }
+  void flush() {
+    LockGuard guard(lock_);
+    flush_locked();
+  }
   Str name;
   ConsoleLineSink* sink = nullptr;  // nullptr: output is dropped
 
  private:
-  char line_[200] = {};
+  void put_locked(char c);
+  void flush_locked();
+  TicketLock lock_;
+  char line_[kLineLimit] = {};
   usize length_ = 0;
 };
 

@@ -76,12 +76,7 @@ std::string page(const Proposal& p) {
   if (has_opcode(p.kind)) o << "| instruction | `" << p.mnemonic << " " << p.operands << "` |\n";
   o << "\n## Operands\n\n" << p.operand_roles << "\n";
   o << "\n## Operation\n\n```\n" << p.operation << "\n```\n";
-  o << "\n## Flags affected\n\n"
-    << (p.kind == Kind::root_instruction
-            ? "As every VMX instruction (SDM Vol. 3C 31.2): VMsucceed clears CF, PF, AF, ZF, SF and OF; "
-              "VMfailValid sets ZF and clears the others."
-            : "None.")
-    << "\n";
+  o << "\n## Flags affected\n\n" << (p.flags ? p.flags : "None.") << "\n";
   o << "\n## Exceptions\n\n" << lines_as_list(p.faults);
   o << "\n## VMX changes\n\n" << p.vmx_changes << "\n";
   o << "\n## What it replaces (the baseline)\n\n" << p.replaces << "\n";
@@ -145,6 +140,15 @@ std::string header() {
     o << "\n/* " << p.mnemonic << " " << p.operands << ": ModRM.reg in rAX, ModRM.rm in rCX (docs/isa/" << p.name
       << ".md). */\n";
     o << "#define NUCLEO_ISA_" << upper(p.name) << "_BYTES \".byte 0x0f, 0x0a, 0x" << hex2(p.opcode) << ", 0xc1\"\n";
+    if (p.flags) {  // an instruction that reports its outcome in ZF (its page's "Flags affected")
+      o << "/* Returns ZF. */\n"
+        << "static inline unsigned char nucleo_" << p.name << "(unsigned long reg, unsigned long rm) {\n"
+        << "  unsigned char zf;\n"
+        << "  __asm__ volatile(NUCLEO_ISA_" << upper(p.name)
+        << "_BYTES \"\\n\\tsetz %0\" : \"=q\"(zf) : \"a\"(reg), \"c\"(rm) : \"memory\", \"cc\");\n"
+        << "  return zf;\n}\n";
+      continue;
+    }
     o << "static inline void nucleo_" << p.name << "(unsigned long reg, unsigned long rm) {\n"
       << "  __asm__ volatile(NUCLEO_ISA_" << upper(p.name) << "_BYTES ::\"a\"(reg), \"c\"(rm) : \"memory\");\n}\n";
   }

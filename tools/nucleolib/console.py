@@ -4,6 +4,10 @@
 The kernel's last line before power-off is
     NUCLEO-RESULT {"status":"ok","code":0, ...}
 (one JSON object on one line); `code` (0..255) becomes our exit status.
+Only the hypervisor's own line counts: the tag at column 0. A guest's
+console lines reach COM1 prefixed with its name (`[vm] ...`), so a guest
+cannot print one; a tag anywhere else in a line is ignored. There must be
+exactly one: a second result line makes the run untrustworthy (exit 125).
 The emulator's own exit status is not trusted for this: Bochs always exits
 1 and a crash can look like success. `run_kernel` is the single path used
 by `nucleo run` and by CTest boot tests, so both see the same behaviour.
@@ -43,14 +47,15 @@ def clean_line(raw: str) -> str:
 def parse_result_line(line: str) -> dict | None:
     """The result object if `line` is a well-formed result line, else None.
 
-    Well-formed: the tag, then a JSON object whose `code` is an int 0..255.
-    Raises ValueError (with the reason) for a tagged but malformed line.
+    Well-formed: the tag at column 0 and a space, then a JSON object whose
+    `code` is an int 0..255. A line with the tag anywhere else (a guest's
+    `[vm] NUCLEO-RESULT {...}`) is not a result line: None. Raises
+    ValueError (with the reason) for a result line that is malformed.
     """
-    at = line.find(RESULT_TAG)
-    if at < 0:
+    if not line.startswith(RESULT_TAG + " "):
         return None
     try:
-        obj = json.loads(line[at + len(RESULT_TAG):])
+        obj = json.loads(line[len(RESULT_TAG) + 1:])
     except ValueError as exc:
         raise ValueError(f"result line is not JSON ({exc})") from None
     if not isinstance(obj, dict):
@@ -131,6 +136,7 @@ class _Session:
         self.notes: list[str] = []
         self.result: dict | None = None
         self.result_at = 0.0
+        self.results_seen = 0     # well-formed result lines; more than 1 is an error
         self.splitter = LineSplitter()
 
     def note(self, msg: str) -> None:
@@ -146,13 +152,25 @@ class _Session:
             self.lines.append(line)
             if self.echo:
                 print(line, file=self.out, flush=True)
-            if self.result is None:
-                try:
-                    self.result = parse_result_line(line)
-                except ValueError as exc:
-                    self.note(str(exc))
-                if self.result is not None:
-                    self.result_at = time.monotonic()
+            try:
+                found = parse_result_line(line)
+            except ValueError as exc:
+                self.note(str(exc))
+                continue
+            if found is None:
+                continue
+            self.results_seen += 1
+            if self.results_seen == 1:
+                self.result = found
+                self.result_at = time.monotonic()
+            else:
+                self.note(f"result line {self.results_seen} at line "
+                          f"{len(self.lines)}: the kernel prints exactly "
+                          "one, so the result is not trusted")
+
+    def trusted_result(self) -> dict | None:
+        """The result, unless there was more than one result line."""
+        return self.result if self.results_seen == 1 else None
 
 
 def run_kernel(emulator: str = "auto", cores: int = 1, memory: int = 256,
@@ -191,11 +209,15 @@ def run_kernel(emulator: str = "auto", cores: int = 1, memory: int = 256,
         s.take(s.splitter.feed(emu.drain()))
         s.take(s.splitter.flush())   # the last line may lack its newline
         timed_out = timed_out and s.result is None
-        if s.result is not None:
-            code = s.result["code"]
+        result = s.trusted_result()
+        if result is not None:
+            code = result["code"]
             warning = emu.exit_warning(code, status)
             if warning:
                 s.note(warning)
+        elif s.results_seen > 1:
+            code = EXIT_NO_RESULT
+            s.note(f"{s.results_seen} result lines: no trustworthy result")
         elif timed_out:
             code = EXIT_TIMEOUT
             s.note(f"timeout after {timeout:g} s (no result line)")
@@ -206,7 +228,7 @@ def run_kernel(emulator: str = "auto", cores: int = 1, memory: int = 256,
             for path, tail in emu.log_tail(20):
                 s.note(f"last {len(tail)} lines of {path.name}:\n  "
                        + "\n  ".join(tail))
-    return RunResult(s.lines, s.result, code, timed_out, emulator, status,
+    return RunResult(s.lines, result, code, timed_out, emulator, status,
                      time.monotonic() - start, s.notes)
 
 

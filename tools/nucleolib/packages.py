@@ -14,7 +14,8 @@ import sys
 
 # purpose -> (why, packages)
 PACKAGES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "build": ("compile the kernel and its unit tests",
+    "build": ("compile the kernel and its unit tests and measure their "
+              "coverage (llvm-14: llvm-cov, llvm-profdata)",
               ("clang", "lld", "cmake", "ninja-build", "libgtest-dev", "libzydis-dev",
                "libgmock-dev", "googletest", "libclang-rt-14-dev",
                "llvm-14")),

@@ -13,7 +13,8 @@ from nucleolib.bench_isa import Cost  # noqa: E402
 
 COSTS = {"vipi": Cost("instruction", 700, 0), "ipiv": Cost("feature", 700, 0),
          "vtlbi": Cost("instruction", 500, 100), "pintr": Cost("feature", 100, 0),
-         "vhlt": Cost("feature", 50, 0), "binvept": Cost("root", 1000, 10)}
+         "vhlt": Cost("feature", 50, 0), "vnotify": Cost("instruction", 700, 0),
+         "binvept": Cost("root", 1000, 10)}
 CONSOLE = [
     "[lab] isa_lab: isa: null_exit 600",
     "[lab] isa_lab: isa: ipi base 3 200 240000 400 110000 150000 0 0 200 200 0 ok",
@@ -22,6 +23,14 @@ CONSOLE = [
     "[lab] isa_lab: isa: tlb ext 3 50 80000 150 70000 80000 50 100 0 0 100 ok",
     "[pc] pc_smp: isa: ipi base 3 1 1 1 1 0 0 0 0 0 0 ok",   # another VM's line: ignored
     "[lab] isa_lab: isa: done",
+]
+# The two-VM boot: the ping VM reports the round trip of both VMs.
+NOTIFY = [
+    "[ping] isa_lab: isa: null_exit 600",
+    "[pong] isa_lab: isa: null_exit 650",   # the pong VM's own: ignored
+    "[ping] isa_lab: isa: notify base 1 100 300000 400 150000 120000 0 0 0 200 0 ok",
+    "[ping] isa_lab: isa: notify ext 1 100 400000 400 260000 230000 200 200 0 200 0 ok",
+    "[ping] isa_lab: isa: done",
 ]
 
 
@@ -61,7 +70,7 @@ class ModelTest(unittest.TestCase):
 
     def test_baseline_with_the_features_swaps_each_removed_exit_for_the_features_cost(self) -> None:
         s = self.boot.samples[("ipi", "base")]
-        f = bench_isa.baseline_with_features(s, 600, COSTS)
+        f = bench_isa.baseline_with_features("ipi", s, 600, COSTS)
         # the ICR writes' 150000 replaced by IPIV's 700 each, the notification exits by PINTR's 100
         self.assertAlmostEqual(f.ticks, (240000 - 150000 + 200 * 700 - 200 * 600 + 200 * 100) / 200)
         self.assertAlmostEqual(f.exits, 0.0)
@@ -96,6 +105,29 @@ class ModelTest(unittest.TestCase):
         text = bench_isa.exit_profile(boot)
         self.assertLess(text.index("APIC write"), text.index("HLT"))
         self.assertIn("| APIC write | 30 | 75 % |", text)
+
+    def test_notify_baseline_with_posted_interrupts_keeps_the_vmcalls(self) -> None:
+        s = bench_isa.parse(1, NOTIFY).samples[("notify", "base")]
+        f = bench_isa.baseline_with_features("notify", s, 600, COSTS)
+        # only the 200 notification exits go (600 -> PINTR's 100); the rings' 120000 stay
+        self.assertAlmostEqual(f.ticks, (300000 - 200 * 600 + 200 * 100) / 100)
+        self.assertAlmostEqual(f.exits, (400 - 200) / 100)
+
+    def test_vnotify_on_hardware_drops_both_vms_ud_exits_and_notification_exits(self) -> None:
+        boot = bench_isa.parse(1, NOTIFY)
+        self.assertEqual(boot.null_exit, 600)
+        self.assertTrue(boot.done)
+        f = bench_isa.extension_on_hardware("notify", boot.samples[("notify", "ext")], 600, COSTS)
+        self.assertAlmostEqual(f.ticks, (400000 - 230000 + 200 * 700 + 200 * (100 - 600)) / 100)
+        self.assertAlmostEqual(f.exits, 0.0)
+
+    def test_the_report_has_the_notify_section_or_says_it_is_missing(self) -> None:
+        text = bench_isa.report([self.boot], COSTS, bench_isa.parse(1, NOTIFY))
+        self.assertIn("## notify: cross-VM notify (VNOTIFY)", text)
+        self.assertIn("| vCPUs per VM | ops | baseline: instr/op | exits/op | hv instr/op | baseline + PINTR", text)
+        self.assertIn("| 1 | 100 | 3,000 | 4.0 |", text)
+        self.assertIn("- **VNOTIFY.** A cross-VM round trip", text)
+        self.assertIn("the two-VM boot failed or was skipped", bench_isa.report([self.boot], COSTS))
 
     def test_the_report_has_both_tables_and_says_where_the_proposal_does_not_pay(self) -> None:
         one = bench_isa.parse(1, ["[lab] isa_lab: isa: null_exit 600",

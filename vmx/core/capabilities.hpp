@@ -68,6 +68,12 @@ constexpr u32 kEnableInvpcid = 1u << 12;
 constexpr u32 kEnableVmfunc = 1u << 13;
 constexpr u32 kVmcsShadowing = 1u << 14;
 constexpr u32 kEnableXsaves = 1u << 20;
+// Secondary controls every vCPU needs: EPT and unrestricted guest (guests
+// start in real mode), and WBINVD exiting. Without it the guest's WBINVD
+// runs on the core and writes back and invalidates caches the other VMs
+// share (SDM Vol. 3C 26.1.3, Table 25-7); INVD exits unconditionally
+// (26.1.2). Both exits are no-ops (vmx/core/exit_instructions.cpp).
+constexpr u32 kRequired = kEnableEpt | kUnrestrictedGuest | kWbinvdExiting;
 }  // namespace proc2
 namespace exit_ctl {
 constexpr u32 kSaveDebugControls = 1u << 2;

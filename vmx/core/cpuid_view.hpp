@@ -8,6 +8,7 @@
 #pragma once
 
 #include "kernel/virt/cpu_access.hpp"
+#include "vmx/core/xsave.hpp"
 
 namespace nucleo::vmx {
 
@@ -20,6 +21,9 @@ struct CpuidView {
   CpuidValues extended[kExtendedLeaves] = {};
   u32 basic_present = 0;     // bit n: basic[n] holds leaf n
   u32 extended_present = 0;  // bit n: extended[n] holds leaf 0x80000000 + n
+  // Leaf 0xD and the XCR0 values XSETBV accepts, from one mask
+  // (vmx/core/xsave.hpp); leaf 0xD is answered from here, not the host.
+  XsaveView xsave;
 
   // The stored answer for `leaf` (any subleaf), or nullptr: compute it.
   const CpuidValues* find(u32 leaf) const {

@@ -112,7 +112,10 @@ bool has_wake_event(ExitContext& ctx) {
 
 u8 take_event(VcpuState& v) {
   if (!__atomic_load_n(&v.events_any, __ATOMIC_ACQUIRE)) return 0;
-  __atomic_store_n(&v.events_any, 0u, __ATOMIC_RELAXED);
+  // An exchange, not a store: a locked operation orders it before the scan
+  // below (a plain store may pass the loads), which post_event's coalescing
+  // relies on (vmx/core/exit_context.hpp).
+  if (!__atomic_exchange_n(&v.events_any, 0u, __ATOMIC_ACQ_REL)) return 0;
   u8 taken = 0;
   for (i32 w = 7; w >= 0; --w) {
     const u32 bits = __atomic_load_n(&v.events[w], __ATOMIC_ACQUIRE);

@@ -73,11 +73,16 @@ struct VcpuState {
   // without a local APIC: a 256-bit pending set any core may post into
   // (atomic OR), taken highest first by the vCPU's own core and injected as
   // external interrupts (no EOI, like an edge on a virtual wire).
+  // post_event returns whether the vCPU's core must be kicked: only when
+  // events_any goes from 0 to 1. Set, it says the core has not yet taken
+  // the events (take_event exchanges it for 0 before it scans), so this
+  // vector is seen without another kick: a doorbell storm costs one kick
+  // per time the target looks, not one per ring.
   u32 events[8] = {};
   u32 events_any = 0;
-  void post_event(u8 vector) {
-    __atomic_fetch_or(&events[vector >> 5], 1u << (vector & 31), __ATOMIC_RELEASE);
-    __atomic_store_n(&events_any, 1u, __ATOMIC_RELEASE);
+  bool post_event(u8 vector) {
+    __atomic_fetch_or(&events[vector >> 5], 1u << (vector & 31), __ATOMIC_ACQ_REL);
+    return __atomic_exchange_n(&events_any, 1u, __ATOMIC_ACQ_REL) == 0;
   }
   // NUCLEO_HC_VCPU_START: the entry and argument another vCPU asked this
   // (waiting) vCPU to start at; `started` is claimed once, atomically.

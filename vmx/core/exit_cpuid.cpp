@@ -46,6 +46,8 @@ CpuidValues guest_cpuid(CpuAccess& cpu, u32 leaf, u32 subleaf, const VcpuState& 
   // The extended instructions this VM has (docs/isa/README.md, "Discovery").
   if (leaf == NUCLEO_CPUID_ISA_LEAF) return {vcpu.extensions, ext::kIdCount, u32{ext::kEscape1} << 8 | ext::kEscape0, 0};
   if (leaf > NUCLEO_CPUID_MAX_LEAF && leaf <= 0x4FFFFFFF) return {};
+  // The XSAVE leaf follows the VM's XCR0 mask, the one XSETBV checks.
+  if (leaf == 0xD) return xsave_cpuid(vcpu.cpuid.xsave, subleaf, vcpu.xcr0);
 
   CpuidValues r = cpu.cpuid(leaf, subleaf);
   switch (leaf) {
@@ -82,6 +84,7 @@ CpuidValues guest_cpuid(CpuAccess& cpu, u32 leaf, u32 subleaf, const VcpuState& 
 
 void build_cpuid_view(CpuidView& view, CpuAccess& cpu, const VcpuState& vcpu) {
   view = CpuidView{};
+  view.xsave = build_xsave_view(cpu);
   // Past the host's highest leaf the CPU answers with the highest basic
   // leaf, which may take a subleaf: only leaves up to the maximum are kept.
   const u32 max_basic = cpu.cpuid(0, 0).eax;

@@ -35,7 +35,9 @@ class VcpuHypercallEnv final : public HypercallEnv {
 
   Span<u8> guest_memory(u64 gpa, u64 length) override { return ctx_.vm.guest_ram(gpa, length); }
   void console_write(Span<const u8> text) override {
-    for (u8 c : text) ctx_.vm.console.put(static_cast<char>(c));
+    // One write: the whole text under the console's lock, not split by
+    // another vCPU's output.
+    ctx_.vm.console.write(Str(reinterpret_cast<const char*>(text.data()), text.size()));
   }
   u32 vcpu_index() override { return ctx_.vcpu.id; }
   u32 vcpu_count() override { return ctx_.vcpu.vcpu_count; }

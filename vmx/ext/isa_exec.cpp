@@ -84,6 +84,27 @@ ExitAction execute_vtlbi(ExitContext& ctx, const Decoded& d, bool long_mode) {
   return retire(ctx, Id::vtlbi, d, reached);
 }
 
+// The arithmetic flags VNOTIFY writes (SDM Vol. 1 3.4.3.1): CF, PF, AF, ZF, SF, OF.
+constexpr u64 kRflagsZf = u64{1} << 6;
+constexpr u64 kRflagsStatus = 1u << 0 | 1u << 2 | 1u << 4 | kRflagsZf | 1u << 7 | 1u << 11;
+
+// VNOTIFY r32 (channel handle), r32 (reserved, 0): the channel's ring, the
+// one NUCLEO_HC_CHANNEL_RING makes; ZF = 1 when the peer VM is down, a
+// status rather than a fault because the peer may stop at any moment (as
+// ENQCMD reports a refused command in ZF). A VM without the services has
+// no channels: every handle is bad.
+ExitAction execute_vnotify(ExitContext& ctx, const Decoded& d) {
+  if (guest_cpl(ctx) != 0) return fault(ctx, Id::vnotify, inject_gp());
+  const auto handle = static_cast<u32>(guest_gpr(ctx, d.reg));
+  if (static_cast<u32>(guest_gpr(ctx, d.rm)) != 0) return fault(ctx, Id::vnotify, inject_gp());
+  const NotifyStatus status = ctx.isa ? ctx.isa->notify_channel(handle) : NotifyStatus::bad_handle;
+  if (status == NotifyStatus::bad_handle) return fault(ctx, Id::vnotify, inject_gp());
+  u64 rflags = ctx.vmcs.read(VmcsNat::guest_rflags) & ~kRflagsStatus;
+  if (status == NotifyStatus::peer_down) rflags |= kRflagsZf;
+  (void)ctx.vmcs.write(VmcsNat::guest_rflags, rflags);
+  return retire(ctx, Id::vnotify, d, status == NotifyStatus::delivered ? 1 : 0);
+}
+
 }  // namespace
 
 ExitAction handle_invalid_opcode(ExitContext& ctx) {
@@ -107,6 +128,9 @@ ExitAction handle_invalid_opcode(ExitContext& ctx) {
       break;
     case Id::vtlbi:
       action = execute_vtlbi(ctx, d, mode == GuestCodeMode::long64);
+      break;
+    case Id::vnotify:
+      action = execute_vnotify(ctx, d);
       break;
     default:
       action = fault(ctx, id, inject_ud());

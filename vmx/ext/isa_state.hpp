@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // What a vCPU keeps for the extended instructions: which proposals its VM
 // enabled, its counters, and the seam to what the emulations reach beyond
-// the vCPU (the other vCPUs' TLBs). Included by vmx/core/exit_context.hpp.
+// the vCPU (the other vCPUs' TLBs, the VM's channels). Included by vmx/core/exit_context.hpp.
 #pragma once
 
 #include "guests/include/nucleo/hypercall.h"
@@ -34,7 +34,15 @@ inline void add_isa_stats(nucleo_hc_isa_stats& out, const IsaStats& in) {
   }
 }
 
-// Implemented by the VM (vmx/hw/guest_tlb.cpp), faked in host tests.
+// What a ring of a channel's peer came to (VNOTIFY, docs/isa/vnotify.md).
+enum class NotifyStatus : u8 {
+  delivered,   // the peer's doorbell vCPU takes the doorbell vector
+  pending,     // the peer has set no doorbell yet: it rings once the peer sets one
+  peer_down,   // the peer VM is not running: the ring is dropped
+  bad_handle,  // no channel of this VM has that handle
+};
+
+// Implemented by the VM (vmx/hw/guest_tlb.cpp, guest_vm.cpp), faked in host tests.
 class IsaServices {
  public:
   // Drops the calling vCPU's own guest translations of [linear, linear +
@@ -44,6 +52,9 @@ class IsaServices {
   // before its next guest instruction, and returns once each has (bounded);
   // the number of vCPUs reached.
   virtual u32 broadcast_tlb_flush(u32 self) = 0;
+  // Rings the peer of the VM's channel `handle`, exactly as
+  // NUCLEO_HC_CHANNEL_RING does (the same path in the channel table).
+  virtual NotifyStatus notify_channel(u64 handle) = 0;
 
  protected:
   ~IsaServices() = default;

@@ -163,6 +163,7 @@ const Proposal kProposals[kIdCount] = {
                      "  virtual interrupt (RVI > VPPR) ends the HLT in non-root (SDM Vol. 3C 30.6 processing);\n"
                      "  any other physical interrupt causes the external-interrupt exit of today.",
         .faults = "None.",
+        .flags = nullptr,
         .vmx_changes = "A secondary control \"halt in guest\" making the posted-interrupt notification a wake-up "
                        "event of the non-root HLT state (a processor without it must keep HLT exiting on, or a "
                        "halted vCPU would miss its posted interrupts). nucleo keeps HLT exiting and counts each "
@@ -175,6 +176,66 @@ const Proposal kProposals[kIdCount] = {
         .per_target = {},
         .cost_basis = "Entering and leaving the HLT state in microcode and re-evaluating the virtual-interrupt "
                       "state on the wake (the PIR read is PINTR's); the notification message is the sender's.",
+    },
+    {
+        .id = Id::vnotify,
+        .name = "vnotify",
+        .mnemonic = "VNOTIFY",
+        .kind = Kind::guest_instruction,
+        .title = "Cross-VM notify: ring a channel peer's vCPU directly",
+        .opcode = 0x03,
+        .operands = "r32, r32",
+        .operand_roles = "ModRM.reg: a channel handle of this VM, as NUCLEO_HC_CHANNEL_LOOKUP returned it (bits "
+                         "31:0). ModRM.rm: reserved, must hold 0 (room for a payload word in a later revision; "
+                         "the payload travels in the channel's shared region today). In 64-bit mode REX.R and REX.B "
+                         "extend the register numbers; bits 63:32 are ignored.",
+        .operation = "IF CPL > 0 THEN #GP(0); FI;\n"
+                     "IF SRC[31:0] != 0 THEN #GP(0); FI;\n"
+                     "IF DEST[31:0] >= CHANNEL_NOTIFY_TABLE_SIZE THEN #GP(0); FI;\n"
+                     "entry := CHANNEL_NOTIFY_TABLE[DEST[31:0]];  (* this VM's side of the channel *)\n"
+                     "IF entry.PEER_RUNNING = 0 THEN\n"
+                     "  ZF := 1;  (* not delivered: the peer VM is not running *)\n"
+                     "ELSE\n"
+                     "  IF entry.DOORBELL_VALID = 0 THEN entry.PENDING := 1 (atomic);  (* delivered when the peer\n"
+                     "    sets its doorbell *)\n"
+                     "  ELSE\n"
+                     "    PID := entry.PEER_PID;  (* the posted-interrupt descriptor of the peer's doorbell vCPU *)\n"
+                     "    PID.PIR[entry.VECTOR] := 1 (atomic);\n"
+                     "    IF PID.ON = 0 THEN PID.ON := 1; send the notification vector to PID.NDST; FI;\n"
+                     "  FI;\n"
+                     "  ZF := 0;  (* accepted *)\n"
+                     "FI;\n"
+                     "CF := 0; PF := 0; AF := 0; SF := 0; OF := 0;\n"
+                     "(* The peer processes the posted interrupt without a VM exit (SDM Vol. 3C 30.6). *)",
+        .faults = "#UD: the VM's CPUID.40000002H:EAX[5] is 0 (not enabled), a LOCK, 66H, F2H or F3H prefix, "
+                  "ModRM.mod != 11B, or real-address or virtual-8086 mode.\n"
+                  "#GP(0): CPL > 0; SRC[31:0] != 0; a handle that is not one of the VM's channels (a programming "
+                  "error, as a bad UITT index is for SENDUIPI).\n"
+                  "None for a peer that is down: the peer VM may stop or restart at any time, so that is a status "
+                  "(ZF = 1), as ENQCMD reports a refused command in ZF rather than faulting (SDM Vol. 2A).",
+        .flags = "ZF is set when the notification was not delivered because the peer VM is not running, and "
+                 "cleared when it was accepted (posted to the peer's doorbell vCPU, or held pending until the peer "
+                 "sets its doorbell). CF, PF, AF, SF and OF are cleared.",
+        .vmx_changes = "A new VMCS 64-bit field \"channel-notification table address\" and 32-bit field "
+                       "\"channel-notification table size\": per VM, one 16-byte entry per channel handle holding "
+                       "the peer's posted-interrupt descriptor address, the doorbell vector, and the valid, "
+                       "pending and peer-running bits. The hypervisor rewrites an entry when the peer sets its "
+                       "doorbell (NUCLEO_HC_CHANNEL_DOORBELL, which also delivers a pending ring) or starts and "
+                       "stops; VNOTIFY itself causes no VM exit, and the peer processes the posted interrupt "
+                       "(PINTR) without an external-interrupt exit.",
+        .replaces = "NUCLEO_HC_CHANNEL_RING: a VMCALL exit on the sender, the hypervisor's channel lookup and "
+                    "doorbell delivery into the peer VM's virtual APIC, a host IPI to the peer's core, and the "
+                    "peer's external-interrupt exit before the doorbell interrupt is delivered.",
+        .workload = "notify: two VMs joined by a channel ping-pong over it; each request and each answer is a "
+                    "ring of the other VM's doorbell, the payload in the shared region checked each round trip; "
+                    "baseline by NUCLEO_HC_CHANNEL_RING, extension by VNOTIFY.",
+        .cost = {.microcode_steps = 14, .memory_accesses = 3, .line_transfers = 2, .interconnect_messages = 1},
+        .per_target = {},
+        .cost_basis = "Decode and checks and the RFLAGS update, one load of the channel-notification table entry "
+                      "(written by the hypervisor only when the peer's doorbell or state changes: a local hit), an "
+                      "atomic OR into the peer's PIR and the ON test-and-set (the PID line moves to the sender and "
+                      "back: two line transfers), one notification message to the peer's core. VIPI's work plus "
+                      "one table indirection.",
     },
     {
         .id = Id::binvept,
@@ -206,6 +267,8 @@ const Proposal kProposals[kIdCount] = {
                   "VM exit: in VMX non-root operation (nucleo's guests get #UD, as for every VMX instruction).\n"
                   "VMfailValid(28, invalid operand to INVEPT/INVVPID): a type other than 1 or 2, or one the "
                   "processor does not support.",
+        .flags = "As every VMX instruction (SDM Vol. 3C 31.2): VMsucceed clears CF, PF, AF, ZF, SF and OF; "
+                 "VMfailValid sets ZF and clears the others.",
         .vmx_changes = "Completion semantics across cores for INVEPT: INVEPT acts on the executing logical "
                        "processor only (SDM Vol. 3C 29.4.3.3), so a hypervisor that changes a running VM's EPT "
                        "must interrupt every core that may cache it. BINVEPT carries the invalidation on the "
@@ -243,6 +306,6 @@ const Proposal* by_name(Str name) {
 }
 
 // The names a VM may list (per_vm): root-mode instructions are not among them.
-const char* all_names() { return "vipi, ipiv, vtlbi, pintr, vhlt"; }
+const char* all_names() { return "vipi, ipiv, vtlbi, pintr, vhlt, vnotify"; }
 
 }  // namespace nucleo::vmx::ext

@@ -31,7 +31,7 @@ const char* kind_name(Kind k);
 
 // The bit of each proposal in a VM's `extensions` mask and in CPUID
 // 0x40000002 EAX: never renumber, only append (it is ABI).
-enum class Id : u8 { vipi, ipiv, vtlbi, pintr, vhlt, binvept, count };
+enum class Id : u8 { vipi, ipiv, vtlbi, pintr, vhlt, vnotify, binvept, count };
 constexpr u32 bit(Id id) { return u32{1} << static_cast<u32>(id); }
 constexpr u32 kIdCount = static_cast<u32>(Id::count);
 constexpr u32 kAllIds = (u32{1} << kIdCount) - 1;
@@ -65,6 +65,7 @@ struct Proposal {
   const char* operand_roles;  // what each operand means
   const char* operation;      // SDM-style pseudo-code
   const char* faults;         // exceptions, one per line
+  const char* flags;          // "Flags affected"; nullptr: none. Set: the guest macro returns ZF
   const char* vmx_changes;    // VMCS fields / controls / exit behaviour it adds
   const char* replaces;       // the software path it replaces (the baseline)
   const char* workload;       // which isa_lab workload measures it
@@ -87,7 +88,7 @@ const Proposal* by_name(Str name);
 // hypervisor's own and never a VM's.
 constexpr bool per_vm(Kind k) { return k != Kind::root_instruction; }
 constexpr bool has_opcode(Kind k) { return k != Kind::vmx_feature; }
-// "vipi, ipiv, vtlbi, pintr": for the parser's error message.
+// "vipi, ipiv, vtlbi, pintr, vhlt, vnotify": for the parser's error message.
 const char* all_names();
 
 }  // namespace nucleo::vmx::ext

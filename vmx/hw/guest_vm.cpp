@@ -183,7 +183,8 @@ void GuestVm::kick(u32 vcpu, Kick how, u8 sipi_vector) const {
 
 void GuestVm::IpiKick::deliver(u32 target, IpiKind kind, u8 vector) {
   if (target >= vm_.vcpu_count || !vm_.lapics[target]) return;
-  vm_.lapics[target]->accept(vector, kind);
+  // Kick only what became pending (VirtualLapic::accept): no IPI storms.
+  if (!vm_.lapics[target]->accept(vector, kind)) return;
   switch (kind) {
     case IpiKind::nmi: vm_.kick(target, Kick::nmi); break;
     case IpiKind::sipi: vm_.kick(target, Kick::sipi, vector); break;
@@ -198,8 +199,7 @@ void GuestVm::post_event(u32 vcpu, u8 vector) {
     ipi_kick.deliver(vcpu, IpiKind::fixed, vector);
     return;
   }
-  vcpus[vcpu].state.post_event(vector);
-  kick(vcpu, Kick::wake);
+  if (vcpus[vcpu].state.post_event(vector)) kick(vcpu, Kick::wake);  // only on the transition to pending
 }
 
 void GuestVm::exit_stats(nucleo_hc_exit_stats& out) {
@@ -285,11 +285,30 @@ Result<u32> GuestVm::attach_channels(bool fw_cfg) {
 }
 
 bool GuestVm::DoorbellPort::io_out(u16, u8 size, u32) {
-  ChannelTable* table = configured_channels();
-  if (size != 1 || !table || !vm) return false;
-  const ChannelRing ring = table->ring(vm->config_index, handle);
-  if (ring.kind == ChannelRing::Kind::deliver) (void)vm->signal_vm(ring.vm, ring.vcpu, ring.vector);
+  if (size != 1 || !configured_channels() || !vm) return false;
+  (void)vm->ring_channel(handle);  // an OUT has no status: a peer that is down misses the ring
   return true;
+}
+
+ChannelRing::Kind GuestVm::ring_channel(u64 handle) {
+  ChannelTable* table = configured_channels();
+  if (!table) return ChannelRing::Kind::bad_handle;
+  return table->ring_and_signal(config_index, handle,
+                                [this](u32 vm, u32 vcpu, u8 vector) { return signal_vm(vm, vcpu, vector); });
+}
+
+ext::NotifyStatus GuestVm::notify_channel(u64 handle) {
+  switch (ring_channel(handle)) {
+    case ChannelRing::Kind::deliver:
+      return ext::NotifyStatus::delivered;
+    case ChannelRing::Kind::pending:
+      return ext::NotifyStatus::pending;
+    case ChannelRing::Kind::peer_down:
+      return ext::NotifyStatus::peer_down;
+    case ChannelRing::Kind::bad_handle:
+      break;
+  }
+  return ext::NotifyStatus::bad_handle;
 }
 
 void GuestVm::stop(StopReason reason) {

@@ -6,6 +6,7 @@
 
 #include "kernel/boot_info/multiboot2.hpp"
 #include "kernel/config/vm_config.hpp"
+#include "kernel/virt/channel/channel_table.hpp"
 #include "kernel/virt/hw_guest_clock.hpp"
 #include "kernel/virt/pc_platform.hpp"
 #include "vmx/hw/vcpu.hpp"
@@ -147,9 +148,15 @@ struct GuestVm final : VmServices, ext::IsaServices {
   void exit_stats(nucleo_hc_exit_stats& out) override;
   void isa_stats(nucleo_hc_isa_stats& out) override;
 
-  // ext::IsaServices (vmx/hw/guest_tlb.cpp): VTLBI's invalidations.
+  // ext::IsaServices: VTLBI's invalidations (vmx/hw/guest_tlb.cpp) and
+  // VNOTIFY's ring, which is ring_channel().
   void flush_own_tlb(u32 self, u64 linear, u64 pages) override;
   u32 broadcast_tlb_flush(u32 self) override;
+  ext::NotifyStatus notify_channel(u64 handle) override;
+
+  // This VM rings the peer of its channel `handle` (ChannelTable::
+  // ring_and_signal): the doorbell ports and VNOTIFY.
+  ChannelRing::Kind ring_channel(u64 handle);
   u64 wall_clock_ns() override;
   ChannelTable* channels() override { return configured_channels(); }
   u32 vm_index() override { return config_index; }

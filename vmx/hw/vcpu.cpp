@@ -86,11 +86,10 @@ Error write_controls(VmcsAccess& v, const VmxCapabilities& caps, Vcpu& vcpu) {
           (lapic ? proc::kUseTprShadow : proc::kCr8LoadExiting | proc::kCr8StoreExiting) | proc::kUseTscOffsetting,
       0);
   const Result<u32> proc2 = compute_controls(caps.proc2,
-                                             proc2::kEnableEpt | proc2::kUnrestrictedGuest |
-                                                 (lapic ? proc2::kVirtualizeApicAccesses : 0) |
+                                             proc2::kRequired | (lapic ? proc2::kVirtualizeApicAccesses : 0) |
                                                  (want_apicv ? apicv : 0),
-                                             proc2::kEnableVpid | proc2::kWbinvdExiting | proc2::kEnableRdtscp |
-                                                 proc2::kEnableInvpcid | proc2::kEnableXsaves);
+                                             proc2::kEnableVpid | proc2::kEnableRdtscp | proc2::kEnableInvpcid |
+                                                 proc2::kEnableXsaves);
   const Result<u32> exit = compute_controls(
       caps.exit, exit_ctl::kHostAddressSpaceSize | exit_ctl::kSaveEfer | exit_ctl::kLoadEfer,
       exit_ctl::kSavePat | exit_ctl::kLoadPat | (timer ? exit_ctl::kSavePreemptionTimer : 0));

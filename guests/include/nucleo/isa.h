@@ -12,7 +12,8 @@
 #define NUCLEO_ISA_VTLBI 2 /* Broadcast guest TLB invalidation with completion */
 #define NUCLEO_ISA_PINTR 3 /* Posted-interrupt processing for every virtual interrupt source */
 #define NUCLEO_ISA_VHLT 4 /* HLT that stays in VMX non-root, woken by posted interrupts */
-#define NUCLEO_ISA_BINVEPT 5 /* Broadcast INVEPT with completion (VMX root) */
+#define NUCLEO_ISA_VNOTIFY 5 /* Cross-VM notify: ring a channel peer's vCPU directly */
+#define NUCLEO_ISA_BINVEPT 6 /* Broadcast INVEPT with completion (VMX root) */
 
 #ifndef __ASSEMBLER__
 
@@ -26,6 +27,15 @@ static inline void nucleo_vipi(unsigned long reg, unsigned long rm) {
 #define NUCLEO_ISA_VTLBI_BYTES ".byte 0x0f, 0x0a, 0x02, 0xc1"
 static inline void nucleo_vtlbi(unsigned long reg, unsigned long rm) {
   __asm__ volatile(NUCLEO_ISA_VTLBI_BYTES ::"a"(reg), "c"(rm) : "memory");
+}
+
+/* VNOTIFY r32, r32: ModRM.reg in rAX, ModRM.rm in rCX (docs/isa/vnotify.md). */
+#define NUCLEO_ISA_VNOTIFY_BYTES ".byte 0x0f, 0x0a, 0x03, 0xc1"
+/* Returns ZF. */
+static inline unsigned char nucleo_vnotify(unsigned long reg, unsigned long rm) {
+  unsigned char zf;
+  __asm__ volatile(NUCLEO_ISA_VNOTIFY_BYTES "\n\tsetz %0" : "=q"(zf) : "a"(reg), "c"(rm) : "memory", "cc");
+  return zf;
 }
 #endif
 

@@ -107,6 +107,10 @@ struct LineError {
   const char* what;
 };
 
+constexpr const char* kMemoryReachesThePciHole =
+    "memory must be at most 3584M: a VM's RAM starts at guest-physical 0 and must end below the PCI hole at 3.5 GiB "
+    "(0xE0000000)";
+
 const LineError kLineErrors[] = {
     {"= 1", 1, "expected a key"},
     {"nmae = \"x\"", 1, "unknown key 'nmae' (a [[vm]] section has: name, cores, memory, kernel, modules, cmdline, kind, on_crash, devices, extensions)"},
@@ -146,6 +150,11 @@ const LineError kLineErrors[] = {
     {"memory = \"1000\"", 10, "memory must be at least 1 MiB"},
     {"memory = \"1048577\"", 10, "memory must be a multiple of 4 KiB"},
     {"memory = \"99999999999G\"", 10, "memory is too large"},
+    {"memory = \"3585M\"", 10, kMemoryReachesThePciHole},
+    {"memory = \"4G\"", 10, kMemoryReachesThePciHole},
+    {"memory = \"3758100480\"", 10, kMemoryReachesThePciHole},  // 3.5 GiB + 4 KiB
+    {"memory = \"1024G\"", 10, kMemoryReachesThePciHole},
+    {"memory = \"17179869184K\"", 10, kMemoryReachesThePciHole},  // 16 TiB
     {"memory = \"99999999999999999999999\"", 10, "memory is too large"},
     {"memory = 1.5", 10, "floats are not supported"},
     {"memory = 1979-05-27", 10, "dates and times are not supported"},
@@ -166,7 +175,7 @@ const LineError kLineErrors[] = {
     {"devices = [\"uart\", \"floppy\"]", 20,
      "unknown device (known: uart, debug-exit, fw_cfg, pit, pic, rtc, pci, acpi, lapic)"},
     {"devices = [\"uart\", \"uart\"]", 20, "device listed twice"},
-    {"extensions = [\"vipi\", \"avx1024\"]", 23, "unknown extension (known: vipi, ipiv, vtlbi, pintr, vhlt)"},
+    {"extensions = [\"vipi\", \"avx1024\"]", 23, "unknown extension (known: vipi, ipiv, vtlbi, pintr, vhlt, vnotify)"},
     {"extensions = [\"vtlbi\", \"vtlbi\"]", 24, "extension listed twice"},
     {"extensions = [\"binvept\"]", 15, "a root-mode instruction is the hypervisor's, not a VM's extension"},
     {"extensions = \"vipi\"", 14, "expected an array of strings"},
@@ -174,18 +183,33 @@ const LineError kLineErrors[] = {
 
 TEST(VmConfig, GivenExtensionsWhenParsedThenTheirBitsAreSetAndApicOnesNeedTheLapicDevice) {
   const std::string head = "[[vm]]\nname = \"a\"\ncores = [1]\nmemory = \"16M\"\nkernel = \"k\"\n";
-  const Parsed with_lapic(head + "devices = [\"lapic\"]\nextensions = [\"pintr\", \"vipi\", \"vtlbi\", \"vhlt\", \"ipiv\"]\n");
+  const Parsed with_lapic(head +
+                          "devices = [\"lapic\"]\nextensions = [\"pintr\", \"vipi\", \"vtlbi\", \"vhlt\", \"ipiv\", \"vnotify\"]\n");
   ASSERT_TRUE(with_lapic.vm(0).valid) << error_of(with_lapic.vm(0).error);
   EXPECT_EQ(with_lapic.vm(0).extensions, vmx::ext::kAllIds & ~vmx::ext::bit(vmx::ext::Id::binvept));
   const Parsed tlb_only(head + "extensions = [\"vtlbi\"]\n");
   ASSERT_TRUE(tlb_only.vm(0).valid) << error_of(tlb_only.vm(0).error);
   EXPECT_EQ(tlb_only.vm(0).extensions, vmx::ext::bit(vmx::ext::Id::vtlbi));
+  // A doorbell reaches a VM without local APICs too (as an event): VNOTIFY needs none.
+  const Parsed notify_only(head + "extensions = [\"vnotify\"]\n");
+  ASSERT_TRUE(notify_only.vm(0).valid) << error_of(notify_only.vm(0).error);
+  EXPECT_EQ(notify_only.vm(0).extensions, vmx::ext::bit(vmx::ext::Id::vnotify));
   const Parsed none(head);
   EXPECT_EQ(none.vm(0).extensions, 0u);
   for (const char* name : {"vipi", "ipiv", "pintr", "vhlt"}) {
     const Parsed without_lapic(head + "extensions = [\"" + name + "\"]\n");
     EXPECT_FALSE(without_lapic.vm(0).valid) << name;
     EXPECT_EQ(error_of(without_lapic.vm(0).error), "6:14: extensions vipi, ipiv, pintr and vhlt need the \"lapic\" device");
+  }
+}
+
+TEST(VmConfig, GivenMemoryUpToThePciHoleWhenParsedThenAccepted) {
+  for (const char* size : {"3584M", "3758096384", "3670016K", "3G", "1M"}) {
+    const Parsed p(std::string("[[vm]]\nname = \"a\"\ncores = [1]\nmemory = \"") + size + "\"\nkernel = \"k\"\n");
+    SCOPED_TRACE(size);
+    ASSERT_EQ(p.config->vm_count, 1u);
+    EXPECT_TRUE(p.vm(0).valid) << error_of(p.vm(0).error);
+    EXPECT_LE(p.vm(0).memory_bytes, kPciHoleBase);
   }
 }
 
@@ -373,8 +397,8 @@ TEST(VmConfig, GivenMemorySuffixesWhenParsedThenBytesAreScaled) {
   const std::pair<const char*, u64> cases[] = {{"1048576", 1 * MiB},
                                                {"2048K", 2 * MiB},
                                                {"3M", 3 * MiB},
-                                               {"16G", 16 * GiB},
-                                               {"17179869183G", 17179869183 * GiB}};
+                                               {"3G", 3 * GiB},
+                                               {"3584M", 3584 * MiB}};
   for (const auto& [text, bytes] : cases) {
     const Parsed p("[[vm]]\nname = \"a\"\ncores = [0]\nkernel = \"k\"\nmemory = \"" + std::string(text) + "\"\n");
     ASSERT_TRUE(p.vm(0).valid) << text << " " << error_of(p.vm(0).error);

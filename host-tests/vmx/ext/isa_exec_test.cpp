@@ -27,6 +27,10 @@ class FakeIsaServices final : public ext::IsaServices {
     broadcasts.push_back(self);
     return reached;
   }
+  ext::NotifyStatus notify_channel(u64 handle) override {
+    rings.push_back(handle);
+    return notify;
+  }
   struct Own {
     u32 self;
     u64 linear, pages;
@@ -35,6 +39,8 @@ class FakeIsaServices final : public ext::IsaServices {
   std::vector<Own> own;
   std::vector<u32> broadcasts;
   u32 reached = 3;
+  std::vector<u64> rings;
+  ext::NotifyStatus notify = ext::NotifyStatus::delivered;
 };
 
 // vCPU 0 of a four-vCPU VM with every proposal enabled; its APIC (apic(0),
@@ -284,6 +290,77 @@ TEST(IsaExec, GivenPintrWhenAnExternalInterruptExitBringsAPostedInterruptThenItC
   r.vcpu.extensions = bit(Id::vipi);
   ASSERT_TRUE(r.pc_exit(ExitReason::external_interrupt));
   EXPECT_EQ(r.stats().elided_exits[n(Id::pintr)], 1u);
+}
+
+constexpr u64 kZf = 1u << 6, kCf = 1u << 0, kOf = 1u << 11;
+
+TEST(IsaExec, GivenVnotifyWhenThePeerTakesItThenTheChannelRingsZfIsClearAndItRetires) {
+  for (const ext::NotifyStatus status : {ext::NotifyStatus::delivered, ext::NotifyStatus::pending}) {
+    IsaRig r;
+    r.services.notify = status;
+    r.regs.rdx = 0xFFFFFFFF00000002;  // handle 2: outside 64-bit mode bits 63:32 are ignored
+    r.regs.rdi = 0;
+    r.vmcs.set(VmcsNat::guest_rflags, x86::kRflagsFixed | kZf | kCf | kOf | x86::kRflagsIf);
+    ASSERT_TRUE(r.ud({0x0F, 0x0A, 0x03, 0xD7}));  // reg = 2 (EDX), rm = 7 (EDI)
+    EXPECT_TRUE(is_advance(r.last));
+    EXPECT_EQ(r.rip(), IsaRig::kRip + 4);
+    EXPECT_EQ(r.services.rings, std::vector<u64>{2});
+    EXPECT_EQ(r.vmcs.read(VmcsNat::guest_rflags), x86::kRflagsFixed | x86::kRflagsIf);  // status flags cleared
+    EXPECT_EQ(r.stats().executed[n(Id::vnotify)], 1u);
+    EXPECT_EQ(r.stats().targets[n(Id::vnotify)], status == ext::NotifyStatus::delivered ? 1u : 0u);
+    EXPECT_TRUE(r.sink.log.empty());  // not an IPI of this VM
+  }
+}
+
+TEST(IsaExec, GivenVnotifyWhenThePeerIsDownThenZfIsSetAndItRetiresWithoutAFault) {
+  IsaRig r;
+  r.services.notify = ext::NotifyStatus::peer_down;
+  r.vmcs.set(VmcsNat::guest_rflags, x86::kRflagsFixed | kCf);
+  ASSERT_TRUE(r.ud({0x0F, 0x0A, 0x03, 0xC1}));
+  EXPECT_TRUE(is_advance(r.last));
+  EXPECT_EQ(r.vmcs.read(VmcsNat::guest_rflags), x86::kRflagsFixed | kZf);
+  EXPECT_EQ(r.stats().executed[n(Id::vnotify)], 1u);
+  EXPECT_EQ(r.stats().targets[n(Id::vnotify)], 0u);
+  EXPECT_EQ(r.stats().faulted[n(Id::vnotify)], 0u);
+}
+
+TEST(IsaExec, GivenVnotifyWithABadHandleReservedOperandCpl3OrNoChannelsThenGpAndNoRing) {
+  struct Case {
+    u64 rm;
+    bool user, bad_handle, no_services;
+  };
+  const Case cases[] = {{1, false, false, false}, {0, true, false, false}, {0, false, true, false},
+                        {0, false, false, true}};
+  for (const Case& c : cases) {
+    IsaRig r;
+    r.regs.rcx = c.rm;
+    if (c.user) r.vmcs.set(Vmcs32::guest_ss_access, kArData | (3u << 5));
+    if (c.bad_handle) r.services.notify = ext::NotifyStatus::bad_handle;
+    if (c.no_services) r.pc.isa = nullptr;  // the test VMs: no channels at all
+    r.vmcs.set(VmcsNat::guest_rflags, x86::kRflagsFixed | kCf);
+    ASSERT_TRUE(r.ud({0x0F, 0x0A, 0x03, 0xC1}));
+    EXPECT_TRUE(is_gp(r.last)) << c.rm << c.user << c.bad_handle << c.no_services;
+    EXPECT_EQ(r.rip(), IsaRig::kRip);
+    EXPECT_EQ(r.vmcs.read(VmcsNat::guest_rflags), x86::kRflagsFixed | kCf);  // a fault writes no flags
+    EXPECT_EQ(r.services.rings.size(), c.bad_handle ? 1u : 0u);
+    EXPECT_EQ(r.stats().faulted[n(Id::vnotify)], 1u);
+    EXPECT_EQ(r.stats().executed[n(Id::vnotify)], 0u);
+  }
+}
+
+TEST(IsaExec, GivenVnotifyNotEnabledOrWithAPrefixOrAMemoryOperandThenUdAndNoRing) {
+  const std::vector<std::vector<u8>> forms = {
+      {0x0F, 0x0A, 0x03, 0xC1}, {0x66, 0x0F, 0x0A, 0x03, 0xC1}, {0xF0, 0x0F, 0x0A, 0x03, 0xC1},
+      {0x0F, 0x0A, 0x03, 0x01}};
+  for (usize i = 0; i < forms.size(); ++i) {
+    IsaRig r;
+    if (i == 0) r.vcpu.extensions = ext::kAllIds & ~bit(Id::vnotify);
+    ASSERT_TRUE(r.ud(forms[i]));
+    EXPECT_TRUE(is_ud(r.last)) << i;
+    EXPECT_EQ(r.rip(), IsaRig::kRip);
+    EXPECT_TRUE(r.services.rings.empty());
+    EXPECT_EQ(r.stats().faulted[n(Id::vnotify)], 1u) << i;
+  }
 }
 
 }  // namespace

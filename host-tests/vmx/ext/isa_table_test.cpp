@@ -2,6 +2,7 @@
 // The proposal table (vmx/ext/isa_table.hpp): ids, names, encodings and the
 // cost model's arithmetic.
 #include "vmx/ext/isa_table.hpp"
+#include "vmx/ext/isa_state.hpp"
 
 #include <gtest/gtest.h>
 
@@ -58,6 +59,24 @@ TEST(IsaTable, GivenACostModelWhenConvertedThenEachUnitWeighsItsCalibration) {
             12u * kCalibration.microcode_step + 3u * kCalibration.memory_access + 2u * kCalibration.line_transfer +
                 kCalibration.interconnect_message);
   EXPECT_STREQ(kind_name(Kind::vmx_feature), "VMX feature");
+  EXPECT_STREQ(kind_name(Kind::guest_instruction), "guest instruction");
+  EXPECT_STREQ(kind_name(Kind::root_instruction), "root-mode instruction");
+  EXPECT_STREQ(kind_name(static_cast<Kind>(9)), "?");
+}
+
+TEST(IsaTable, GivenTwoVcpusCountersWhenSummedForIsaStatsThenEachFieldAddsUp) {
+  IsaStats a, b;
+  a.executed[0] = 1, a.faulted[1] = 2, a.targets[2] = 3, a.elided_exits[3] = 4, a.emulation_tsc[0] = 5;
+  b.executed[0] = 10, b.faulted[1] = 20, b.targets[2] = 30, b.elided_exits[3] = 40, b.emulation_tsc[0] = 50;
+  nucleo_hc_isa_stats out{};
+  add_isa_stats(out, a);
+  add_isa_stats(out, b);
+  EXPECT_EQ(out.executed[0], 11u);
+  EXPECT_EQ(out.faulted[1], 22u);
+  EXPECT_EQ(out.targets[2], 33u);
+  EXPECT_EQ(out.elided_exits[3], 44u);
+  EXPECT_EQ(out.emulation_tsc[0], 55u);
+  EXPECT_EQ(out.executed[1], 0u);
 }
 
 }  // namespace

@@ -17,7 +17,7 @@ constexpr usize kLocalX2ApicEntry = 16;  // Processor Local x2APIC structure (5.
 constexpr u32 kFirstX2ApicId = 255;
 
 // FADT Flags (Table 5.10).
-constexpr u32 kFlagWbinvd = 1u << 0;          // WBINVD flushes caches: a VM's CPU does
+constexpr u32 kFlagWbinvd = 1u << 0;          // WBINVD works (a no-op: a VM has no non-coherent DMA)
 constexpr u32 kFlagProcC1 = 1u << 2;          // C1 (HLT) on every processor
 constexpr u32 kFlagPowerButton = 1u << 4;     // no fixed-feature power button
 constexpr u32 kFlagSleepButton = 1u << 5;     // no fixed-feature sleep button

@@ -84,6 +84,16 @@ class ChannelTable {
   bool set_doorbell(Channel& channel, u32 side, u8 vector, u32 vcpu);
   // The VM rings its peer through `handle`.
   ChannelRing ring(u32 vm, u64 handle);
+  // A ring carried out: ring(), then, when it names a vCPU, `signal(vm,
+  // vcpu, vector)` delivers the doorbell (false: that VM stopped in between,
+  // which makes it peer_down). The one path of NUCLEO_HC_CHANNEL_RING, the
+  // doorbell ports and VNOTIFY (docs/isa/vnotify.md).
+  template <class Signal>
+  ChannelRing::Kind ring_and_signal(u32 vm, u64 handle, Signal&& signal) {
+    const ChannelRing r = ring(vm, handle);
+    if (r.kind == ChannelRing::Kind::deliver && !signal(r.vm, r.vcpu, r.vector)) return ChannelRing::Kind::peer_down;
+    return r.kind;
+  }
 
  private:
   Channel channels_[kMaxChannels];

@@ -170,10 +170,9 @@ u64 channel_ring(HypercallEnv& env, const Args& a) {
   if (!reserved_zero(a, 2)) return error(NUCLEO_HC_E_INVALID);
   ChannelTable* table = env.channels();
   if (table == nullptr) return error(NUCLEO_HC_E_RANGE);
-  const ChannelRing ring = table->ring(env.vm_index(), a.a1);
-  switch (ring.kind) {
+  const auto signal = [&env](u32 vm, u32 vcpu, u8 vector) { return env.signal_vm(vm, vcpu, vector); };
+  switch (table->ring_and_signal(env.vm_index(), a.a1, signal)) {
     case ChannelRing::Kind::deliver:
-      return env.signal_vm(ring.vm, ring.vcpu, ring.vector) ? 0 : error(NUCLEO_HC_E_PEER_DOWN);
     case ChannelRing::Kind::pending:
       return 0;
     case ChannelRing::Kind::peer_down:

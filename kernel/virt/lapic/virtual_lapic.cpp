@@ -257,25 +257,28 @@ void VirtualLapic::latch_esr() { page_.set(kEsr, __atomic_exchange_n(&esr_pendin
 
 // ---- Receiving ----------------------------------------------------------------
 
-void VirtualLapic::accept(u8 vector, IpiKind kind, bool level) {
+bool VirtualLapic::accept(u8 vector, IpiKind kind, bool level) {
   const LapicMode m = mode();
-  if (m == LapicMode::disabled) return;  // globally disabled: nothing is delivered
+  if (m == LapicMode::disabled) return false;  // globally disabled: nothing is delivered
   switch (kind) {
-    case IpiKind::nmi: __atomic_store_n(&nmi_pending_, 1u, __ATOMIC_RELEASE); return;
-    case IpiKind::init: __atomic_store_n(&init_pending_, 1u, __ATOMIC_RELEASE); return;
-    case IpiKind::sipi: __atomic_store_n(&sipi_pending_, 0x100u | vector, __ATOMIC_RELEASE); return;
+    case IpiKind::nmi: __atomic_store_n(&nmi_pending_, 1u, __ATOMIC_RELEASE); return true;
+    case IpiKind::init: __atomic_store_n(&init_pending_, 1u, __ATOMIC_RELEASE); return true;
+    case IpiKind::sipi: __atomic_store_n(&sipi_pending_, 0x100u | vector, __ATOMIC_RELEASE); return true;
     case IpiKind::fixed: break;
   }
-  if (!software_enabled()) return;  // only INIT, NMI, SMI and SIPI get through (11.4.7.2)
+  if (!software_enabled()) return false;  // only INIT, NMI, SMI and SIPI get through (11.4.7.2)
   if (vector < 16) {
     record_error(kEsrReceiveIllegalVector);
-    return;
+    return true;
   }
   const u32 word = vector >> 5, bit = 1u << (vector & 31);
   // The trigger mode first, so the owner sees it whenever it sees the bit.
   if (level) __atomic_fetch_or(&incoming_tmr_[word], bit, __ATOMIC_RELEASE);
   __atomic_fetch_or(&incoming_irr_[word], bit, __ATOMIC_RELEASE);
-  __atomic_store_n(&incoming_any_, 1u, __ATOMIC_RELEASE);
+  // Both are locked read-modify-writes: whoever finds incoming_any_ set
+  // knows the owner has not yet taken it (sync_incoming exchanges it for 0
+  // before it reads the bitmap), so it will see this bit without a kick.
+  return __atomic_exchange_n(&incoming_any_, 1u, __ATOMIC_ACQ_REL) == 0;
 }
 
 bool VirtualLapic::take_nmi() { return __atomic_exchange_n(&nmi_pending_, 0u, __ATOMIC_ACQUIRE) != 0; }
@@ -289,7 +292,7 @@ bool VirtualLapic::take_sipi(u8& vector) {
 void VirtualLapic::sync_incoming() {
   // The common case, nothing arrived, costs one plain load.
   if (__atomic_load_n(&incoming_any_, __ATOMIC_RELAXED) == 0) return;
-  if (__atomic_exchange_n(&incoming_any_, 0u, __ATOMIC_ACQUIRE) == 0) return;
+  if (__atomic_exchange_n(&incoming_any_, 0u, __ATOMIC_ACQ_REL) == 0) return;
   for (u32 i = 0; i < 8; ++i) {
     const u32 bits = __atomic_exchange_n(&incoming_irr_[i], 0u, __ATOMIC_ACQUIRE);
     if (bits == 0) continue;

@@ -118,7 +118,13 @@ class VirtualLapic {
   // Any core. Fixed: IRR (dropped while the APIC is disabled, software or
   // globally; a vector below 16 sets "receive illegal vector" instead);
   // NMI/INIT/SIPI: pending flags the own core takes with take_*().
-  void accept(u8 vector, IpiKind kind, bool level = false);
+  // Returns whether the vCPU's core must be made to look (kicked): for a
+  // fixed interrupt only when it is the first to arrive since the core last
+  // merged them (sync_incoming), which merges every one that came since;
+  // for NMI, INIT, SIPI and an illegal vector always; never for what was
+  // dropped. A storm of interrupts from other cores thus costs the target
+  // one kick per time it looks, not one per interrupt.
+  bool accept(u8 vector, IpiKind kind, bool level = false);
   bool take_nmi();
   bool take_init();
   bool take_sipi(u8& vector);

@@ -28,6 +28,10 @@ void idt_load(void);
 void idt_set(u8 vector, void (*handler)(void));
 /* The exit code of an unexpected exception (default 0xff). */
 void idt_set_exception_code(u32 code);
+/* Runs fn with exception `vector` expected: if an instruction in it raises
+ * it, that instruction (`length` bytes) is skipped and the result is true.
+ * For probing what a CPU (or a VM) has; one vCPU at a time. */
+bool idt_expect_fault(u8 vector, u32 length, void (*fn)(void));
 extern volatile u32 g_idt_unexpected;
 
 #endif
