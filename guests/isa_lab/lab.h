@@ -85,7 +85,5 @@ bool workload_tlb(u32 rounds);
 bool workload_notify_ping(u32 rounds);
 void workload_notify_pong(void);
 
-/* Whether the extension's run made fewer exits than the baseline's. */
-bool fewer_exits(const struct run* base, const struct run* ext);
 
 #endif
