@@ -249,6 +249,7 @@ nucleo_boot_test(NAME vms_isa_lab EMULATOR bochs TIMEOUT 600 ARGS
   --expect "^\\[lab\\] isa_lab: isa: tlb base 3 50 [0-9]+ [0-9]+ [0-9]+ [0-9]+ 0 0 100 [0-9]+ 0 ok"
   --expect "^\\[lab\\] isa_lab: isa: tlb ext 3 50 [0-9]+ [0-9]+ [0-9]+ [0-9]+ 50 100 0 0 [0-9]+ ok"
   --expect "^\\[lab\\] isa_lab: tlb: every vCPU saw every new page either way. invalidations reached 100 other vCPUs with VTLBI"
+  --expect "^\\[lab\\] isa_lab: tlb: exits [0-9]+ baseline, [0-9]+ with VTLBI emulated, [0-9]+ on hardware with VTLBI"
   --expect "^\\[lab\\] isa_lab: isa: migrate base 3 20 [0-9]+ [0-9]+ [0-9]+ [0-9]+ 0 0 [0-9]+ [0-9]+ [0-9]+ ok"
   --expect "^\\[lab\\] isa_lab: isa: migrate ext 3 20 [0-9]+ [0-9]+ [0-9]+ [0-9]+ 40 [0-9]+ [0-9]+ [0-9]+ 0 ok"
   --expect "^\\[lab\\] isa_lab: migrate: every increment of every vCPU stayed in the page either way. 40 invalidations by cross-call, 40 by BINVEPT"

@@ -58,8 +58,6 @@ void run_report(const char* workload, const char* mode, u32 proposal, const stru
       r->isa.elided[NUCLEO_ISA_IPIV], r->isa.elided[NUCLEO_ISA_PINTR], r->isa.elided[proposal], ok ? "ok" : "FAIL");
 }
 
-bool fewer_exits(const struct run* base, const struct run* ext) { return ext->used.exits < base->used.exits; }
-
 /* The guest-seen cost of the cheapest exit: CPUID of the signature leaf,
  * which nucleo answers without asking the host. */
 u64 null_exit_ticks(void) {

@@ -93,7 +93,4 @@ extern volatile u32 g_migrate_round;
 void migrate_ap(u32 cpu);
 bool workload_migrate(u32 count, bool has_binvept);
 
-/* Whether the extension's run made fewer exits than the baseline's. */
-bool fewer_exits(const struct run* base, const struct run* ext);
-
 #endif
