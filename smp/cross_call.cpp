@@ -68,18 +68,14 @@ Error run_on_cpus(const CpuSet& targets, CallFn fn, void* arg) {
   u32 others = 0;
   g_call.fn = fn;
   g_call.arg = arg;
-  for (u32 i = 0; i < kMaxCpus; ++i) {
-    if (i == me || !targets.contains(i)) continue;
-    if (cpu(i)) ++others;
-  }
+  targets.for_each([&](u32 i) { others += i != me && cpu(i) != nullptr; });
   __atomic_store_n(&g_call.remaining, others, __ATOMIC_RELEASE);
-  for (u32 i = 0; i < kMaxCpus; ++i) {
-    if (i == me || !targets.contains(i)) continue;
-    PerCpu* c = cpu(i);
-    if (!c) continue;
+  targets.for_each([&](u32 i) {
+    PerCpu* c = i == me ? nullptr : cpu(i);
+    if (!c) return;
     __atomic_store_n(&c->call_pending, 1, __ATOMIC_RELEASE);
     lapic::send_ipi(c->apic_id, lapic::Delivery::fixed, lapic::kVectorCall);
-  }
+  });
   if (targets.contains(me)) fn(arg);
   const u64 deadline = cpu::rdtsc() + clock::tsc_hz() * kCallTimeoutUs / 1000000;
   while (__atomic_load_n(&g_call.remaining, __ATOMIC_ACQUIRE) != 0) {
@@ -123,10 +119,9 @@ void idle_loop() {
 Error tlb_shootdown(u64 va) { return run_on_cpus(online_cpus(), invlpg_call, reinterpret_cast<void*>(va)); }
 
 void send_nmi(const CpuSet& targets) {
-  for (u32 i = 0; i < kMaxCpus; ++i) {
-    PerCpu* c = targets.contains(i) ? cpu(i) : nullptr;
-    if (c) lapic::send_ipi(c->apic_id, lapic::Delivery::nmi);
-  }
+  targets.for_each([](u32 i) {
+    if (PerCpu* c = cpu(i)) lapic::send_ipi(c->apic_id, lapic::Delivery::nmi);
+  });
 }
 
 }  // namespace nucleo::smp

@@ -23,6 +23,14 @@ class CpuSet {
     return n;
   }
   constexpr bool empty() const { return count() == 0; }
+  // Calls fn(cpu) for each member in ascending order, a word of 64 CPUs
+  // at a time: a cross-call to a few cores does not walk all 512 slots.
+  template <typename Fn>
+  constexpr void for_each(Fn fn) const {
+    for (u32 w = 0; w < kMaxCpus / 64; ++w)
+      for (u64 bits = words_[w]; bits != 0; bits &= bits - 1)
+        fn(w * 64 + static_cast<u32>(__builtin_ctzll(bits)));
+  }
   static constexpr CpuSet first_n(u32 n) {
     CpuSet s;
     for (u32 i = 0; i < n && i < kMaxCpus; ++i) s.add(i);
