@@ -155,12 +155,7 @@ def load_case(case: Case, log_dir: Path) -> Outcome | None:
     fields = head[-1][2:].split(", ") if len(head) == 2 else []
     code = int(fields[0].split()[1]) if fields else console.EXIT_NO_RESULT
     elapsed = float(fields[1].split()[0]) if len(fields) > 1 else 0.0
-    result = None
-    for line in lines:
-        try:
-            result = result or console.parse_result_line(line)
-        except ValueError:
-            pass
+    result = console.result_of(lines)
     res = console.RunResult(lines, result, code,
                             code == console.EXIT_TIMEOUT and result is None,
                             case.emulator, elapsed=elapsed)

@@ -129,13 +129,8 @@ def parse(lines: list[str], result: dict | None = None) -> Run:
             done.add(m.group(1))
         elif m := _FAIL.match(line):
             failures.append(f"{m.group(1)}: {m.group(2)}")
-        elif result is None and console.RESULT_TAG in line:
-            try:
-                result = console.parse_result_line(line)
-            except ValueError:
-                result = None
     banner = next((l for l in lines if l.startswith("nucleo ")), "")
-    return Run(samples, done, failures, result, banner)
+    return Run(samples, done, failures, result if result is not None else console.result_of(lines), banner)
 
 
 def _num(v: float) -> str:

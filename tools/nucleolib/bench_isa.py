@@ -103,12 +103,8 @@ def costs() -> dict[str, Cost]:
 
 def parse(vcpus: int, lines: list[str]) -> Boot:
     boot = Boot(vcpus)
+    boot.result = console.result_of(lines)
     for line in lines:
-        if line.startswith(console.RESULT_TAG):
-            try:
-                boot.result = console.parse_result_line(line)
-            except ValueError:
-                pass
         if m := _LINE.match(line):
             nums = [int(x) for x in m.groups()[3:13]]
             boot.samples[(m.group(1), m.group(2))] = Sample(*nums, ok=m.group(14) == "ok")

@@ -66,6 +66,21 @@ def parse_result_line(line: str) -> dict | None:
     return obj
 
 
+def result_of(lines: list[str]) -> dict | None:
+    """The result of a kept console (a benchmark's log): its one well-formed
+    result line's object; None when it has none, a malformed one, or more
+    than one (a run that printed two is not to be trusted, as in run_kernel)."""
+    found = []
+    for line in lines:
+        try:
+            obj = parse_result_line(line)
+        except ValueError:
+            return None
+        if obj is not None:
+            found.append(obj)
+    return found[0] if len(found) == 1 else None
+
+
 class LineSplitter:
     """Bytes in, complete decoded lines out; keeps the unfinished tail."""
 

@@ -52,6 +52,21 @@ class ParseResultLineTest(unittest.TestCase):
                     console.parse_result_line(line)
 
 
+class ResultOfTest(unittest.TestCase):
+    """A kept console (a benchmark's log) has a result only with exactly one
+    well-formed result line of the hypervisor's."""
+
+    def test_given_one_result_line_and_guest_forgeries_then_the_hypervisors(self) -> None:
+        lines = ['[vm] NUCLEO-RESULT {"code": 0}', "boot", 'NUCLEO-RESULT {"status": "error", "code": 22}']
+        self.assertEqual(console.result_of(lines), {"status": "error", "code": 22})
+
+    def test_given_no_two_or_a_malformed_result_line_then_none(self) -> None:
+        one = 'NUCLEO-RESULT {"code": 0}'
+        self.assertIsNone(console.result_of(["nothing"]))
+        self.assertIsNone(console.result_of([one, one]))
+        self.assertIsNone(console.result_of([one, "NUCLEO-RESULT {not json"]))
+
+
 class CleanAndSplitTest(unittest.TestCase):
     def test_given_escapes_and_controls_when_cleaned_then_only_text(self) -> None:
         self.assertEqual(console.clean_line("\x1b[2J\x1b[1;1Hgrub\r"), "grub")

@@ -26,7 +26,7 @@ Result<GuestVm*> GuestVm::create(const VmConfig& c, u32 config_index, const mb2:
   CmosRtc::Config rtc;
   rtc.unix_seconds = wall.unix_seconds;
   rtc.at_tsc = wall.at_tsc;
-  rtc.ram_below_4g = min<u64>(c.memory_bytes, 0xE0000000);  // the PCI hole starts at 3.5 GiB
+  rtc.ram_below_4g = min<u64>(c.memory_bytes, kPciHoleBase);
   rtc.ram_above_4g = c.memory_bytes - rtc.ram_below_4g;
   GuestVm* g = new (phys_to_virt<void>(mem.value())) GuestVm(rtc);
   g->rtc_config = rtc;
@@ -255,7 +255,7 @@ Result<u32> GuestVm::attach_channels(bool fw_cfg) {
   if (handles == 0) return u32{0};
   // After RAM, below the 32-bit MMIO area, so a guest without paging
   // reaches them (docs/hypercalls.md).
-  if (table->place_channels(config_index, align_up(vmx.vm.ram_size, 2 * MiB), 0xE0000000) == 0)
+  if (table->place_channels(config_index, align_up(vmx.vm.ram_size, 2 * MiB), kPciHoleBase) == 0)
     return make_error(Status::out_of_memory, "no guest-physical room below 3.5 GiB for its channel regions");
   u32 files = 0;
   for (u32 h = 0; h < handles; ++h) {
