@@ -63,16 +63,9 @@ bool workload_ipi(u32 rounds) {
     return true;
   }
   struct run base, ext;
-  const bool base_ok = pings(&base, rounds, false);
-  run_report("ipi", "base", NUCLEO_ISA_VIPI, &base, base_ok);
-  if (!base_ok) return false;
-  if (!has_ext(NUCLEO_ISA_VIPI)) {
-    say("ipi: VIPI not enabled in this VM: baseline only");
-    return true;
-  }
-  const bool ext_ok = pings(&ext, rounds, true);
-  run_report("ipi", "ext", NUCLEO_ISA_VIPI, &ext, ext_ok);
-  if (!ext_ok) return false;
+  const enum pair done =
+      run_pair("ipi", NUCLEO_ISA_VIPI, has_ext(NUCLEO_ISA_VIPI), "VIPI not enabled in this VM", pings, rounds, &base, &ext);
+  if (done != PAIR_BOTH) return done == PAIR_BASE_ONLY;
   /* On a processor with VIPI, neither its own exit nor the target's
    * notification exit happens (the emulation's #UD exits and the posted
    * interrupts the pintr counter saw). */

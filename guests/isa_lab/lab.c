@@ -60,6 +60,20 @@ void run_report(const char* workload, const char* mode, u32 proposal, const stru
 
 /* The guest-seen cost of the cheapest exit: CPUID of the signature leaf,
  * which nucleo answers without asking the host. */
+enum pair run_pair(const char* workload, u32 proposal, bool has, const char* missing,
+                   bool (*fn)(struct run* r, u32 n, bool extension), u32 n, struct run* base, struct run* ext) {
+  const bool base_ok = fn(base, n, false);
+  run_report(workload, "base", proposal, base, base_ok);
+  if (!base_ok) return PAIR_FAILED;
+  if (!has) {
+    say("%s: %s: baseline only", workload, missing);
+    return PAIR_BASE_ONLY;
+  }
+  const bool ext_ok = fn(ext, n, true);
+  run_report(workload, "ext", proposal, ext, ext_ok);
+  return ext_ok ? PAIR_BOTH : PAIR_FAILED;
+}
+
 u64 null_exit_ticks(void) {
   enum { N = 64 };
   u32 out[4];

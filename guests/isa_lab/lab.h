@@ -65,6 +65,13 @@ void run_end(struct run* r, u32 ops);
  *  ELIDED_OWN CHECK" (ELIDED_OWN: the exits the workload's own proposal counted) */
 void run_report(const char* workload, const char* mode, u32 proposal, const struct run* r, bool ok);
 void isa_counts_read(struct isa_counts* c);
+/* One workload the baseline way, then with its proposal when `has` (else
+ * "WORKLOAD: MISSING: baseline only"), each run reported. `fn` makes one
+ * run of `n` operations and says whether its guest-visible results were
+ * right. PAIR_FAILED when one was not. */
+enum pair { PAIR_FAILED, PAIR_BASE_ONLY, PAIR_BOTH };
+enum pair run_pair(const char* workload, u32 proposal, bool has, const char* missing,
+                   bool (*fn)(struct run* r, u32 n, bool extension), u32 n, struct run* base, struct run* ext);
 u64 null_exit_ticks(void);
 
 /* The APs' loop: spin with interrupts on (or, while g_idle, halt in

@@ -97,16 +97,9 @@ static bool migrations(struct run* r, u32 count, bool binvept) {
 
 bool workload_migrate(u32 count, bool has_binvept) {
   struct run base, ext;
-  const bool base_ok = migrations(&base, count, false);
-  run_report("migrate", "base", NUCLEO_ISA_BINVEPT, &base, base_ok);
-  if (!base_ok) return false;
-  if (!has_binvept) {
-    say("migrate: the hypervisor has no BINVEPT: baseline only");
-    return true;
-  }
-  const bool ext_ok = migrations(&ext, count, true);
-  run_report("migrate", "ext", NUCLEO_ISA_BINVEPT, &ext, ext_ok);
-  if (!ext_ok) return false;
+  const enum pair done = run_pair("migrate", NUCLEO_ISA_BINVEPT, has_binvept, "the hypervisor has no BINVEPT",
+                                  migrations, count, &base, &ext);
+  if (done != PAIR_BOTH) return done == PAIR_BASE_ONLY;
   say("migrate: every increment of every vCPU stayed in the page either way; %U invalidations by cross-call, "
       "%U by BINVEPT",
       base.isa.baseline_runs[NUCLEO_ISA_BINVEPT], ext.isa.executed[NUCLEO_ISA_BINVEPT]);

@@ -82,16 +82,9 @@ static bool remaps(struct run* r, u32 rounds, bool vtlbi) {
 
 bool workload_tlb(u32 rounds) {
   struct run base, ext;
-  const bool base_ok = remaps(&base, rounds, false);
-  run_report("tlb", "base", NUCLEO_ISA_VTLBI, &base, base_ok);
-  if (!base_ok) return false;
-  if (!has_ext(NUCLEO_ISA_VTLBI)) {
-    say("tlb: VTLBI not enabled in this VM: baseline only");
-    return true;
-  }
-  const bool ext_ok = remaps(&ext, rounds, true);
-  run_report("tlb", "ext", NUCLEO_ISA_VTLBI, &ext, ext_ok);
-  if (!ext_ok) return false;
+  const enum pair done = run_pair("tlb", NUCLEO_ISA_VTLBI, has_ext(NUCLEO_ISA_VTLBI), "VTLBI not enabled in this VM",
+                                  remaps, rounds, &base, &ext);
+  if (done != PAIR_BOTH) return done == PAIR_BASE_ONLY;
   say("tlb: every vCPU saw every new page either way; invalidations reached %U other vCPUs with VTLBI",
       ext.isa.targets[NUCLEO_ISA_VTLBI]);
   /* In hardware neither VTLBI's own exit nor the targets' kick exits of

@@ -44,6 +44,20 @@ struct ConsoleRig {
     for (const std::string& l : sink.lines) m = std::max(m, l.size());
     return m;
   }
+  // Two vCPUs (threads) run `vcpu('a')` and `vcpu('b')` at once; then no
+  // line is over the limit and each one's bytes all arrived.
+  template <typename Vcpu>
+  void race_and_check(Vcpu vcpu, usize bytes_each) {
+    std::thread a(vcpu, 'a'), b(vcpu, 'b');
+    a.join();
+    b.join();
+    console.flush();
+    EXPECT_LE(longest(), VmConsole::kLineLimit);
+    const std::map<char, usize> n = bytes();
+    EXPECT_EQ(n.size(), 2u);
+    EXPECT_EQ(n.at('a'), bytes_each);
+    EXPECT_EQ(n.at('b'), bytes_each);
+  }
 };
 
 constexpr usize kLimit = VmConsole::kLineLimit;
@@ -97,15 +111,7 @@ TEST(VmConsole, GivenTwoVcpusWritingFourKibLinesAtOnceWhenDoneThenNoLineOverTheL
     const std::string line = std::string(kLineBytes, c) + "\n";
     for (int i = 0; i < kLinesPerVcpu; ++i) r.console.write(Str(line.data(), line.size()));
   };
-  std::thread a(vcpu, 'a'), b(vcpu, 'b');
-  a.join();
-  b.join();
-  r.console.flush();
-  EXPECT_LE(r.longest(), kLimit);
-  const std::map<char, usize> n = r.bytes();
-  EXPECT_EQ(n.size(), 2u);
-  EXPECT_EQ(n.at('a'), kLineBytes * kLinesPerVcpu);
-  EXPECT_EQ(n.at('b'), kLineBytes * kLinesPerVcpu);
+  r.race_and_check(vcpu, kLineBytes * kLinesPerVcpu);
   for (const std::string& l : r.sink.lines)
     EXPECT_EQ(std::count(l.begin(), l.end(), l[0]), static_cast<long>(l.size())) << "mixed line " << l;
   // 4096 = 20 * 200 + 96: 21 pieces per line.
@@ -123,15 +129,7 @@ TEST(VmConsole, GivenTwoVcpusPuttingFourKibLinesByteByByteWhenDoneThenNoLineOver
       r.console.put('\n');
     }
   };
-  std::thread a(vcpu, 'a'), b(vcpu, 'b');
-  a.join();
-  b.join();
-  r.console.flush();
-  EXPECT_LE(r.longest(), kLimit);
-  const std::map<char, usize> n = r.bytes();
-  EXPECT_EQ(n.size(), 2u);
-  EXPECT_EQ(n.at('a'), kLineBytes * kLinesPerVcpu);
-  EXPECT_EQ(n.at('b'), kLineBytes * kLinesPerVcpu);
+  r.race_and_check(vcpu, kLineBytes * kLinesPerVcpu);
 }
 
 }  // namespace
