@@ -22,6 +22,13 @@ void write(Str text) {
   for (usize i = 0; i < g_count; ++i) g_devices[i]->write(text);
 }
 
+bool try_write(Str text) {
+  if (!g_lock.try_lock()) return false;
+  for (usize i = 0; i < g_count; ++i) g_devices[i]->write(text);
+  g_lock.unlock();
+  return true;
+}
+
 void describe(Sink& out) {
   for (usize i = 0; i < g_count; ++i) {
     if (i) out.write(", ");

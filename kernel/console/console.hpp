@@ -20,6 +20,9 @@ class Device : public Sink {
 
 void add_device(Device& device);
 void write(Str text);
+// write() if the console is free now, else nothing and false (a path that
+// must not wait behind another core's output: guest console lines).
+bool try_write(Str text);
 // Names of the active devices, comma separated, for the boot banner.
 void describe(Sink& out);
 void flush();

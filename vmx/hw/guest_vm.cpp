@@ -18,7 +18,7 @@
 namespace nucleo::vmx {
 
 Result<GuestVm*> GuestVm::create(const VmConfig& c, u32 config_index, const mb2::BootInfo& info,
-                                 u16 first_vpid, ConsoleLineSink& console, Sink& why) {
+                                 u16 first_vpid, Sink& why) {
   const u64 pages = align_up(sizeof(GuestVm), kPageSize) / kPageSize;
   const Result<u64> mem = frame_allocator().alloc_contiguous(pages);
   if (!mem) return make_error(Status::out_of_memory, "no host memory for the VM's structures");
@@ -35,7 +35,7 @@ Result<GuestVm*> GuestVm::create(const VmConfig& c, u32 config_index, const mb2:
   g->wall_tsc = wall.at_tsc;
   BufferSink name(g->name, sizeof g->name - 1);
   format(name, "{}", c.name);
-  g->vmx.vm.console.sink = &console;
+  g->vmx.vm.console.sink = &g->console_queue;
   NUCLEO_TRY(create_vmx_vm(g->vmx, Str(g->name), first_vpid, c.memory_bytes));
   NUCLEO_TRY(g->reserve_migration_frames());
   g->vcpu_count = c.core_count;
@@ -52,6 +52,7 @@ Result<GuestVm*> GuestVm::create(const VmConfig& c, u32 config_index, const mb2:
     v.state.extensions = c.extensions;
     v.services = g;
     v.isa = g;
+    v.console_queue = &g->console_queue;
     // A time slice (10 ms): the hypervisor gets its core back even from a
     // guest that spins with interrupts off, and virtual timers are due.
     if (capabilities().has_preemption_timer())
@@ -174,6 +175,15 @@ Error GuestVm::create_lapics() {
 void GuestVm::kick(u32 vcpu, Kick how, u8 sipi_vector) const {
   const PerCpu* core = smp::cpu(cores[vcpu]);
   if (!core || core == &this_cpu()) return;  // this core looks anyway before its next entry
+  // Every VM core takes NMIs as kicks from before the first vCPU starts
+  // (vm_launcher.cpp), but a vCPU whose loop is not on yet has no VM entry
+  // to deliver at: it gets a wake, and the NMI stays pending in its virtual
+  // APIC until its first entry (issue 13, hole 2).
+  if (how == Kick::nmi && !__atomic_load_n(&vcpus[vcpu].loop_running, __ATOMIC_ACQUIRE)) {
+    // Once per NMI that becomes pending (IpiKick coalesces the rest).
+    log::info("vm {}: an NMI for vCPU {} before its loop runs: a wake, the NMI waits in its local APIC", name, vcpu);
+    how = Kick::wake;
+  }
   if (how == Kick::nmi) (void)lapic::send_ipi(core->apic_id, lapic::Delivery::nmi);
   if (how == Kick::sipi || how == Kick::sipi_and_wake)
     (void)lapic::send_ipi(core->apic_id, lapic::Delivery::startup, sipi_vector);

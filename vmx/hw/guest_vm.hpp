@@ -7,6 +7,7 @@
 #include "kernel/boot_info/multiboot2.hpp"
 #include "kernel/config/vm_config.hpp"
 #include "kernel/virt/channel/channel_table.hpp"
+#include "kernel/virt/console_queue.hpp"
 #include "kernel/virt/hw_guest_clock.hpp"
 #include "kernel/virt/pc_platform.hpp"
 #include "vmx/hw/vcpu.hpp"
@@ -66,6 +67,9 @@ struct GuestVm final : VmServices, ext::IsaServices {
   };
   ChannelFile channel_files[kMaxChannels];
   FwCfgFile fw_cfg_files[kMaxChannels];
+  // The console's lines on their way to the host console (kept across
+  // restarts, with the count of lines dropped because it was full).
+  ConsoleQueue console_queue;
   HwGuestClock clock;
   PcPlatform platform;
   VirtualLapic* lapics[kMaxVmCores] = {};  // with the "lapic" device
@@ -117,7 +121,7 @@ struct GuestVm final : VmServices, ext::IsaServices {
   // modules. VPIDs first_vpid .. first_vpid + cores - 1. A failure is
   // explained in words to `why`.
   static Result<GuestVm*> create(const VmConfig& c, u32 config_index, const mb2::BootInfo& info,
-                                 u16 first_vpid, ConsoleLineSink& console, Sink& why);
+                                 u16 first_vpid, Sink& why);
 
   // Maps the VM's channels (configured_channels()) after its RAM, gives FV
   // guests their fw_cfg files and doorbell ports; the count of fw_cfg files.

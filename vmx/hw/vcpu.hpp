@@ -3,6 +3,7 @@
 // VMCS points at (EPT, I/O and MSR bitmaps: one set per VM). Kernel-only.
 #pragma once
 
+#include "kernel/virt/console_queue.hpp"
 #include "kernel/virt/guest_regs.hpp"
 #include "kernel/virt/vm.hpp"
 #include "vmx/core/capabilities.hpp"
@@ -41,6 +42,12 @@ struct Vcpu {
   // (atomic): what VTLBI's sender waits on (vmx/hw/guest_tlb.cpp).
   u32 in_guest = 0;
   u64 tlb_seen = 0;
+  // run_vcpu's loop is on this vCPU's core (atomic): until then an NMI
+  // kick would find only the idle loop, so GuestVm::kick sends a wake.
+  u32 loop_running = 0;
+  // The VM's console queue (configured VMs): drained after exits, off the
+  // guest's device path (vmx/hw/guest_console.hpp); nullptr: none.
+  ConsoleQueue* console_queue = nullptr;
   GuestRegs regs = {};
   VcpuState state;
   ExitStats stats;

@@ -13,6 +13,7 @@
 #include "vmx/core/exit_info.hpp"
 #include "vmx/core/exit_reason.hpp"
 #include "vmx/core/guest_state_check.hpp"
+#include "vmx/hw/guest_console.hpp"
 #include "vmx/hw/vcpu.hpp"
 #include "vmx/hw/vmcs_hw.hpp"
 #include "vmx/hw/vmx_root.hpp"
@@ -93,6 +94,7 @@ void run_vcpu(Vcpu& v) {
   ctx.hypercall_env = &hypercalls;
   ctx.isa = v.isa;
   __atomic_store_n(&v.state.waiting_for_sipi, v.starts_waiting ? 1u : 0u, __ATOMIC_RELEASE);
+  __atomic_store_n(&v.loop_running, 1u, __ATOMIC_RELEASE);
   while (!vm.stopped) {
     prepare_entry(ctx);
     if (vm.stopped) [[unlikely]]
@@ -126,8 +128,14 @@ void run_vcpu(Vcpu& v) {
     const ExitAction action = dispatch(ctx);
     apply(ctx, vmcs, action);
     v.stats.record(ctx.basic_reason, cpu::rdtsc() - t0);
+    // The VM's finished console lines leave here, outside every device
+    // lock, only if the host console is free (issue 13, hole 3).
+    if (v.console_queue && v.console_queue->pending()) [[unlikely]]
+      (void)drain_guest_console(*v.console_queue, false);
   }
+  __atomic_store_n(&v.loop_running, 0u, __ATOMIC_RELEASE);
   vm.console.flush();
+  if (v.console_queue) (void)drain_guest_console(*v.console_queue, true);
 }
 
 }  // namespace nucleo::vmx

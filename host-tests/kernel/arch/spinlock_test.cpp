@@ -3,16 +3,51 @@
 
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
 #include <thread>
 #include <vector>
 
 namespace nucleo {
 namespace {
 
+// A fair spinlock convoys when a waiter holding the next ticket is
+// descheduled, which a busy 2-core host does often: the thread tests keep
+// their iteration counts small, and this watchdog turns a lock that never
+// hands over into a failure with a message after 120 s instead of a hang
+// until CTest's timeout.
+class Watchdog {
+ public:
+  explicit Watchdog(const char* what) : thread_([this, what] {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (!done_cv_.wait_for(lock, std::chrono::seconds(120), [this] { return done_; })) {
+      std::fprintf(stderr, "TicketLock test '%s' made no end in 120 s: a lost handover or a deadlock\n", what);
+      std::abort();
+    }
+  }) {}
+  ~Watchdog() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      done_ = true;
+    }
+    done_cv_.notify_one();
+    thread_.join();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable done_cv_;
+  bool done_ = false;
+  std::thread thread_;
+};
+
 TEST(TicketLock, GivenTwoThreadsWhenEachIncrements20kTimesUnderTheLockThenNoIncrementIsLost) {
+  const Watchdog watchdog("two threads");
   TicketLock lock;
   // A plain (non-atomic) read-modify-write split in two so a missing mutual
   // exclusion loses updates quickly.
@@ -36,6 +71,7 @@ TEST(TicketLock, GivenTwoThreadsWhenEachIncrements20kTimesUnderTheLockThenNoIncr
 }
 
 TEST(TicketLock, GivenFourThreadsUsingLockGuardWhenDoneThenTheSumIsExact) {
+  const Watchdog watchdog("four threads");
   TicketLock lock;
   u64 counter = 0;
   std::vector<std::thread> threads;
@@ -53,6 +89,7 @@ TEST(TicketLock, GivenFourThreadsUsingLockGuardWhenDoneThenTheSumIsExact) {
 }
 
 TEST(TicketLock, GivenLockHeldWhenAnotherThreadLocksThenItWaitsForUnlock) {
+  const Watchdog watchdog("waits for unlock");
   TicketLock lock;
   std::atomic<bool> entered{false};
   lock.lock();
@@ -74,6 +111,17 @@ TEST(TicketLock, GivenHolderDiedWhenForceReleasedThenTheLockCanBeTakenAgain) {
   lock.force_release();
   lock.lock();  // would spin forever without force_release
   lock.unlock();
+  SUCCEED();
+}
+
+TEST(TicketLock, GivenAFreeLockWhenTriedThenTakenAndATryWhileHeldFailsWithoutQueueing) {
+  TicketLock lock;
+  ASSERT_TRUE(lock.try_lock());
+  EXPECT_FALSE(lock.try_lock());  // held: refused, and no ticket drawn
+  lock.unlock();
+  ASSERT_TRUE(lock.try_lock());    // would wait forever had the failed try drawn a ticket
+  lock.unlock();
+  LockGuard guard(lock);
   SUCCEED();
 }
 
