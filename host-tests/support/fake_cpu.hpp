@@ -105,6 +105,8 @@ class FakeCpu final : public CpuAccess {
   std::vector<std::pair<u32, u32>> cpuid_calls;
   std::vector<u32> rdmsr_calls;
   int rdtsc_calls = 0;
+  void write_cr2(u64 value) override { cr2_writes.push_back(value); }
+  std::vector<u64> cr2_writes;  // every CR2 a handler loaded (#PF injection)
   bool strict_xsetbv = false;
   std::vector<std::pair<u32, u64>> xsetbv_calls;
   std::vector<std::pair<u32, u64>> xsetbv_faults;  // strict_xsetbv: what would have faulted the host

@@ -6,6 +6,7 @@
 
 #include "host-tests/support/exit_rig.hpp"
 #include "host-tests/support/io_recorder.hpp"
+#include "kernel/virt/guest_paging.hpp"
 
 namespace nucleo::vmx::exit_test {
 namespace {
@@ -280,13 +281,53 @@ TEST(StringIoExit, GivenLongModePagingWhenRepOutsbCrossesAPageThenEachPageIsTran
   EXPECT_EQ(r.regs.rsi, linear + 4);
 }
 
-TEST(StringIoExit, GivenPagingWhenThePageIsNotPresentThenVmStopsNamingTheWalkError) {
+// SDM Vol. 3A 5.6-5.7: the access is checked with the guest's rights; a
+// refused or missing page is the #PF the processor would raise, CR2 = the
+// faulting linear address, and the iterations before it stay done.
+TEST(StringIoExit, GivenPagingWhenThePageIsNotPresentThenPfWithWriteAndCr2) {
   StringRig r;
   r.long64(0x100000);
   r.regs.rdi = 0x7F0000001000;
-  EXPECT_FALSE(r.ins(1, false, string_info(8)));
-  EXPECT_TRUE(is_stop(r.last, StopReason::bad_memory_access));
-  EXPECT_EQ(r.diagnosis(), "string I/O on port 0x80 at linear 0x7f0000001000: guest page not present");
+  EXPECT_TRUE(r.ins(1, false, string_info(8)));
+  EXPECT_TRUE(is_exception(r.last, vec::kPf, nucleo::pf::kWrite));
+  EXPECT_EQ(r.cpu.cr2_writes, (std::vector<u64>{0x7F0000001000}));
+  EXPECT_EQ(r.regs.rdi, 0x7F0000001000u);
+}
+
+TEST(StringIoExit, GivenCplThreeWhenRepOutsbReachesASupervisorPageThenPfAfterTheUserBytes) {
+  StringRig r;
+  r.long64(0x100000);
+  r.vmcs.set(Vmcs32::guest_ss_access, r.vmcs.read(Vmcs32::guest_ss_access) | (3u << 5));  // CPL 3
+  const u64 linear = 0x0000000000400FFE;
+  r.poke64(0x100000, 0x101007);
+  r.poke64(0x101000, 0x102007);
+  r.poke64(0x102000 + 2 * 8, 0x103007);
+  r.poke64(0x103000 + 0 * 8, 0x150007);  // 0x400000: user
+  r.poke64(0x103000 + 1 * 8, 0x151003);  // 0x401000: supervisor
+  r.poke(0x150FFE, "ab", 2);
+  r.regs.rsi = linear;
+  r.regs.rcx = 4;
+  EXPECT_TRUE(r.outs(1, true, string_info(8)));
+  EXPECT_TRUE(is_exception(r.last, vec::kPf, nucleo::pf::kPresent | nucleo::pf::kUser));
+  EXPECT_EQ(r.dev.out_values(), (std::vector<u32>{'a', 'b'}));
+  EXPECT_EQ(r.regs.rcx, 2u);
+  EXPECT_EQ(r.regs.rsi, linear + 2);
+  EXPECT_EQ(r.cpu.cr2_writes, (std::vector<u64>{linear + 2}));
+}
+
+TEST(StringIoExit, GivenWriteProtectWhenInsbWritesAReadOnlyPageThenPfWithPresentAndWrite) {
+  StringRig r;
+  r.long64(0x100000);
+  r.vmcs.set(VmcsNat::guest_cr0, r.vmcs.read(VmcsNat::guest_cr0) | (1u << 16));  // CR0.WP
+  r.poke64(0x100000, 0x101003);
+  r.poke64(0x101000, 0x102003);
+  r.poke64(0x102000 + 2 * 8, 0x103003);
+  r.poke64(0x103000, 0x150001);  // 0x400000: read-only
+  r.regs.rdi = 0x400010;
+  EXPECT_TRUE(r.ins(1, false, string_info(8)));
+  EXPECT_TRUE(is_exception(r.last, vec::kPf, nucleo::pf::kPresent | nucleo::pf::kWrite));
+  EXPECT_TRUE(r.dev.log.empty());  // the port is not read when the store cannot happen
+  EXPECT_EQ(r.ram[0x150010], 0);
 }
 
 TEST(StringIoExit, GivenPaePagingWhenInsbThenTheByteLandsInTheTranslatedPage) {

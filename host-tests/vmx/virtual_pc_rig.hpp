@@ -45,6 +45,7 @@ class IdleCpu final : public CpuAccess {
   u64 rdmsr(u32 msr) override { return cpu_.rdmsr(msr); }
   u64 rdtsc() override { return cpu_.rdtsc(); }
   void xsetbv(u32 xcr, u64 value) override { cpu_.xsetbv(xcr, value); }
+  void write_cr2(u64 value) override { cpu_.write_cr2(value); }
   void relax() override { cpu_.relax(); }
   void idle(u64 tsc_deadline) override {
     idle_deadlines.push_back(tsc_deadline);

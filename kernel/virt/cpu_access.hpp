@@ -20,6 +20,9 @@ class CpuAccess {
   virtual u64 rdtsc() = 0;
   // Loads XCR0 (the guest's, already validated) on this CPU.
   virtual void xsetbv(u32 xcr, u64 value) = 0;
+  // Loads CR2, which VM entries and exits leave alone (the guest's is this
+  // CPU's): the faulting linear address of a #PF the handler injects.
+  virtual void write_cr2(u64 value) = 0;
   // Lets the host's own interrupts in during a long wait in a handler (a
   // vCPU waiting for its timer must not block cross-calls to its core).
   virtual void relax() {}

@@ -21,6 +21,7 @@ class HwCpuAccess final : public CpuAccess {
   void xsetbv(u32 xcr, u64 value) override {
     asm volatile("xsetbv" ::"c"(xcr), "a"(static_cast<u32>(value)), "d"(static_cast<u32>(value >> 32)));
   }
+  void write_cr2(u64 value) override { asm volatile("mov %0, %%cr2" ::"r"(value) : "memory"); }
   void relax() override { asm volatile("sti; pause; cli" ::: "memory"); }
   // The host LAPIC timer (smp/cross_call.cpp's handler just counts it)
   // bounds the sleep; STI's shadow keeps an interrupt from slipping in

@@ -54,6 +54,9 @@ ExitAction handle_apic_access(ExitContext& ctx, VirtualLapic& lapic) {
   const CodeSize size = long_mode ? CodeSize::bits64 : mode == GuestCodeMode::protected32 ? CodeSize::bits32 : CodeSize::bits16;
   const Fetched code = fetch_instruction(ctx, long_mode);
   const Result<MmioMov> decoded = decode_mmio_mov(Span<const u8>(code.bytes, code.count), size);
+  // The bytes that decide the instruction are behind a page the guest may
+  // not fetch from: the processor would have raised that #PF first.
+  if (!decoded && code.page_fault) return inject_page_fault(ctx, code.fault_linear, code.error_code);
   if (!decoded) {
     const HexBytes hex(code.bytes, code.count);
     ctx.vm.diagnose("APIC {} at offset {:#x} by the instruction at linear {:#x} ({}), bytes: {}",

@@ -17,6 +17,11 @@ inline ExitAction inject_exception(u8 vector, u32 error_code = 0) {
   return ExitAction::inject(e);
 }
 inline ExitAction inject_gp() { return inject_exception(vec::kGp, 0); }
+// #PF with CR2 = the faulting linear address (SDM Vol. 3A 6.15, interrupt 14).
+inline ExitAction inject_page_fault(ExitContext& ctx, u64 linear, u32 error_code) {
+  ctx.cpu.write_cr2(linear);
+  return inject_exception(vec::kPf, error_code);
+}
 inline ExitAction inject_ud() { return inject_exception(vec::kUd); }
 
 // CPL = SS.DPL (SDM Vol. 3C 25.4.1: the VMCS keeps CPL in SS access rights).

@@ -57,17 +57,26 @@ ExitAction string_io(ExitContext& ctx, IoQual q) {
   u64& index = q.is_in() ? ctx.regs.rdi : ctx.regs.rsi;
   u64 remaining = q.rep() ? (ctx.regs.rcx & addr_mask) : 1;
   const GuestPagingState paging = paging_state(ctx);
+  // INS writes memory, OUTS reads it, with the rights of the guest's CPL
+  // (SDM Vol. 3A 5.6): a refused or missing page is the #PF the processor
+  // would raise, with the iterations before it done (REP restarts there).
+  GuestAccess access;
+  access.write = q.is_in();
+  access.user = guest_cpl(ctx) == 3;
+  access.ac = (ctx.vmcs.read(VmcsNat::guest_rflags) >> 18) & 1;
 
   for (u64 done = 0; remaining > 0 && done < kMaxStringIterationsPerExit; ++done) {
     const u64 linear = base + (index & addr_mask);
     // Byte by byte: an element may straddle two pages mapped anywhere.
     u8* bytes[4] = {};
     for (u8 i = 0; i < size; ++i) {
-      const Result<u64> gpa = guest_linear_to_physical(ctx.vm, paging, linear + i);
-      const Span<u8> byte = gpa ? ctx.vm.guest_ram(gpa.value(), 1) : Span<u8>();
+      const GuestTranslation t = guest_translate(ctx.vm, paging, linear + i, access);
+      if (t.kind == GuestTranslation::Kind::page_fault)
+        return finish_io(ctx, inject_page_fault(ctx, linear + i, t.error_code));
+      const Span<u8> byte = t.kind == GuestTranslation::Kind::ok ? ctx.vm.guest_ram(t.gpa, 1) : Span<u8>();
       if (byte.empty()) {
         ctx.vm.diagnose("string I/O on port {:#x} at linear {:#x}: {}", q.port(), linear + i,
-                        gpa ? "outside the VM's RAM" : gpa.error().what);
+                        t.kind == GuestTranslation::Kind::ok ? "outside the VM's RAM" : t.why);
         return ExitAction::stop_vm(StopReason::bad_memory_access);
       }
       bytes[i] = byte.data();

@@ -19,10 +19,17 @@ struct Fetched {
   u8 bytes[kMaxInstructionLength] = {};
   usize count = 0;
   u64 linear = 0;
+  // The fetch stopped at a page the guest may not execute from at its CPL
+  // (or not present): the #PF a processor would raise there.
+  bool page_fault = false;
+  u64 fault_linear = 0;
+  u32 error_code = 0;
 };
 
 // The instruction at CS:RIP, byte by byte through the guest's page tables
-// (it may straddle two pages); stops at the first byte outside the VM's RAM.
+// (it may straddle two pages) with the rights of an instruction fetch at
+// the guest's CPL; stops at the first byte outside the VM's RAM or that a
+// fetch may not read (then page_fault says which #PF).
 Fetched fetch_instruction(ExitContext& ctx, bool long_mode);
 
 // "8b 05 10 03 e0 fe" for the diagnostic.

@@ -114,6 +114,9 @@ ExitAction handle_invalid_opcode(ExitContext& ctx) {
   if ((ctx.vmcs.read(VmcsNat::guest_rflags) >> 17) & 1) mode = GuestCodeMode::real;
   const Fetched code = fetch_instruction(ctx, mode == GuestCodeMode::long64);
   const Decoded d = decode(Span<const u8>(code.bytes, code.count), code_mode(mode));
+  // Cut short by a page the guest may not fetch from: that #PF comes first.
+  if (d.status != Decoded::Status::ok && code.page_fault)
+    return inject_page_fault(ctx, code.fault_linear, code.error_code);
   // Not the map, or a byte sequence no proposal defines: the guest's own #UD.
   if (d.status != Decoded::Status::ok && !d.proposal) return inject_ud();
   const Id id = d.proposal->id;
