@@ -65,21 +65,39 @@ bool check_tlb_shootdown(u32 n) {
   return ok;
 }
 
+// Waits until `count()` reaches `want`, giving up only after a second of
+// TSC in which it did not change: a stuck CPU still fails the check, while
+// on a busy host (QEMU TCG runs 64 vCPUs as threads on whatever cores it
+// gets, and its TSC is the host's clock) slow progress is not a failure.
+template <typename Count>
+u32 wait_for_progress(u32 want, Count count) {
+  u32 got = count();
+  u64 deadline = cpu::rdtsc() + clock::tsc_hz();
+  while (got < want) {
+    cpu::pause();
+    const u32 now = count();
+    if (now != got) {
+      got = now;
+      deadline = cpu::rdtsc() + clock::tsc_hz();
+    } else if (cpu::rdtsc() > deadline) {
+      break;
+    }
+  }
+  return got;
+}
+
 bool check_nmi() {
   CpuSet aps = online_cpus();
   aps.remove(this_cpu().index);
   for (u32 i = 0; i < kMaxCpus; ++i)
     if (aps.contains(i)) __atomic_store_n(&cpu(i)->nmi_expected, 1, __ATOMIC_RELEASE);
   send_nmi(aps);
-  const u64 deadline = cpu::rdtsc() + clock::tsc_hz();
-  u32 taken = 0;
-  while (cpu::rdtsc() < deadline) {
-    taken = 0;
+  const u32 taken = wait_for_progress(aps.count(), [&] {
+    u32 n = 0;
     for (u32 i = 0; i < kMaxCpus; ++i)
-      if (aps.contains(i) && __atomic_load_n(&cpu(i)->nmi_count, __ATOMIC_ACQUIRE) != 0) ++taken;
-    if (taken == aps.count()) break;
-    cpu::pause();
-  }
+      if (aps.contains(i) && __atomic_load_n(&cpu(i)->nmi_count, __ATOMIC_ACQUIRE) != 0) ++n;
+    return n;
+  });
   for (u32 i = 0; i < kMaxCpus; ++i)
     if (aps.contains(i)) __atomic_store_n(&cpu(i)->nmi_expected, 0, __ATOMIC_RELEASE);
   const bool ok = taken == aps.count();
@@ -100,19 +118,17 @@ void arm_timer(void*) {
 bool check_timer() {
   const CpuSet online = online_cpus();
   Error e = run_on_cpus(online, arm_timer, nullptr);
-  const u64 deadline = cpu::rdtsc() + clock::tsc_hz();
   u32 fired = 0, early = 0;
-  while (e.ok()) {
-    fired = early = 0;
-    for (u32 i = 0; i < kMaxCpus; ++i) {
-      if (!online.contains(i) || __atomic_load_n(&cpu(i)->timer_fired, __ATOMIC_ACQUIRE) == 0) continue;
-      ++fired;
-      const PerCpu& c = *cpu(i);
-      if (c.timer_fired_tsc - c.timer_armed_tsc < clock::tsc_hz() * kTimerUs / 1000000 * 9 / 10) ++early;
-    }
-    if (fired == online.count() || cpu::rdtsc() > deadline) break;
-    cpu::pause();
-  }
+  if (e.ok()) (void)wait_for_progress(online.count(), [&] {
+      fired = early = 0;
+      for (u32 i = 0; i < kMaxCpus; ++i) {
+        if (!online.contains(i) || __atomic_load_n(&cpu(i)->timer_fired, __ATOMIC_ACQUIRE) == 0) continue;
+        ++fired;
+        const PerCpu& c = *cpu(i);
+        if (c.timer_fired_tsc - c.timer_armed_tsc < clock::tsc_hz() * kTimerUs / 1000000 * 9 / 10) ++early;
+      }
+      return fired;
+    });
   const bool ok = e.ok() && fired == online.count() && early == 0;
   log::info("smp: LAPIC timer one-shot ({} us) fired on {}/{} CPUs, {} early{}", kTimerUs, fired, online.count(),
             early, ok ? "" : "  FAILED");

@@ -29,6 +29,22 @@
         hlt
         jmp     2b
 
+/* vCPU 1, started by NUCLEO_HC_VCPU_START (storms.c): 32-bit protected
+ * mode, flat segments, EBX = the argument, our stack's top; GDTR and IDTR
+ * are undefined (docs/hypercalls.md), so ours is loaded first. No IDT: it
+ * runs with interrupts off. */
+        .text
+        .global ap_entry
+ap_entry:
+        movl    %ebx, %esp
+        lgdt    gdt_ptr
+        ljmp    $0x08, $3f
+3:      LOAD_DATA_SEGMENTS 0x10
+        call    ap_main
+4:      cli
+        hlt
+        jmp     4b
+
         .data                           /* written above: not .rodata */
         .balign 8
         .global gdt

@@ -44,14 +44,18 @@ void attack_far_write(void) {
   say("  -> the write to GPA 0x100100000 returned: %s", verdict(false));
 }
 
-void attack_above_ram(u32 ram_end) {
+void attack_above_ram(u32 ram_end, u32 channels) {
   if (ram_end == 0) {
     say("above RAM: no available region in the memory map, nothing to try: %s", verdict(false));
     return;
   }
-  say("above RAM: writing GPA %x, the first byte past this VM's RAM; the hypervisor must stop this VM", ram_end);
-  mmio_write32(ram_end, 0x6f746865); /* "ehto" */
-  say("  -> the write to GPA %x returned: %s", ram_end, verdict(false));
+  /* A channel's region follows RAM at the next 2-MiB boundary
+   * (docs/hypercalls.md); the first byte past this VM's memory is past it. */
+  const u32 past = channels ? ((ram_end + 0x1FFFFF) & ~0x1FFFFFu) + channels * 0x1000 : ram_end;
+  say("above RAM: writing GPA %x, the first byte past this VM's RAM%s; the hypervisor must stop this VM", past,
+      channels ? " and its channel region" : "");
+  mmio_write32(past, 0x6f746865); /* "ehto" */
+  say("  -> the write to GPA %x returned: %s", past, verdict(false));
 }
 
 void attack_triple_fault(void) {

@@ -61,13 +61,21 @@ struct boot_info {
 bool read_boot_info(u32 magic, u32 addr, struct boot_info* out);
 
 /* The attempts, one file each. */
-void attack_hypercalls(u32 ram_end);
-void attack_ipis(void);
+void attack_hypercalls(u32 ram_end, u32 cpus, u32 channels);
+void attack_early_nmi(void);         /* an NMI to vCPU 1 before it runs (cpus=2) */
+void attack_ipis(u32 cpus);           /* cpus: our vCPUs, APIC IDs 0..cpus-1 */
+void attack_xsetbv(void);             /* xstate.c: XCR0 rule violations */
+void set_leftover_state(void);        /* xstate.c: MSRs, XCR0, x87/SSE/AVX the next boot must not see */
+void check_reset_state(void);         /* xstate.c: ...and the next boot's check */
+void attack_cache_flush(u32 count);   /* storms.c: WBINVD and INVD loops */
+void attack_doorbell_storm(u32 rounds); /* storms.c: REP OUTSB to a channel's doorbell port */
+void attack_forged_result(void);      /* storms.c: a NUCLEO-RESULT line of our own */
+void attack_console_flood(u32 lines); /* storms.c: two vCPUs writing 4 KiB lines */
 void attack_msrs(void);
 void attack_vmx(void);
 void attack_spin(u32 millions);
 void attack_far_write(void);          /* stage 0's end: GPA 4 GiB + 1 MiB */
-void attack_above_ram(u32 ram_end);   /* stage 1 */
+void attack_above_ram(u32 ram_end, u32 channels); /* stage 1 */
 void attack_triple_fault(void);       /* stage 2 */
 
 #endif

@@ -49,7 +49,10 @@ static void try_call(const char* why, bool user, u32 a, u32 b, u32 c, u32 d, u32
 
 static u64 buffer[256]; /* 2 KiB, 8-byte aligned: more than struct nucleo_hc_exit_stats */
 
-void attack_hypercalls(u32 ram_end) {
+/* The VM has `cpus` vCPUs and `channels` channels of 4 KiB (handles
+ * 0..channels-1): the first index and handle past them are the bad ones. */
+void attack_hypercalls(u32 ram_end, u32 cpus, u32 channels) {
+  const u32 H = channels, V = cpus;
   const u32 buf = (u32)buffer, R = ram_end, G = 0xdeadbeef, LAPIC = 0xFEE00000;
   const char* name = (const char*)"nope";
   enum { RANGE = NUCLEO_HC_E_RANGE, INVALID = NUCLEO_HC_E_INVALID, PRIV = NUCLEO_HC_E_PRIVILEGE };
@@ -83,7 +86,7 @@ void attack_hypercalls(u32 ram_end) {
   try_call("reserved ecx", false, NUCLEO_HC_TIME, buf, 1, 0, 0, INVALID);
 
   try_call("empty vCPU set", false, NUCLEO_HC_SEND_EVENT, 0, 0x40, 0, 0, INVALID);
-  try_call("vCPU 1, which the VM does not have", false, NUCLEO_HC_SEND_EVENT, 2, 0x40, 0, 0, RANGE);
+  try_call("the first vCPU the VM does not have", false, NUCLEO_HC_SEND_EVENT, 1u << V, 0x40, 0, 0, RANGE);
   try_call("vCPU 31", false, NUCLEO_HC_SEND_EVENT, 0x80000000, 0x40, 0, 0, RANGE);
   try_call("vector 15", false, NUCLEO_HC_SEND_EVENT, 1, 15, 0, 0, RANGE);
   try_call("reserved edx", false, NUCLEO_HC_SEND_EVENT, 1, 0x40, 1, 0, INVALID);
@@ -111,17 +114,17 @@ void attack_hypercalls(u32 ram_end) {
   try_call("a channel that does not join this VM", false, NUCLEO_HC_CHANNEL_LOOKUP, (u32)name, 4, 0, 0,
            NUCLEO_HC_E_NOT_FOUND);
 
-  try_call("handle 0 (the VM has no channel)", false, NUCLEO_HC_CHANNEL_INFO, 0, 0, 0, 0, RANGE);
+  try_call("the first handle the VM does not have", false, NUCLEO_HC_CHANNEL_INFO, H, 0, 0, 0, RANGE);
   try_call("handle 0xffffffff", false, NUCLEO_HC_CHANNEL_INFO, 0xFFFFFFFF, 0, 0, 0, RANGE);
   try_call("reserved ecx", false, NUCLEO_HC_CHANNEL_INFO, 0, 1, 0, 0, INVALID);
-  try_call("handle 0", false, NUCLEO_HC_CHANNEL_DOORBELL, 0, 0x40, 0, 0, RANGE);
+  try_call("the first handle the VM does not have", false, NUCLEO_HC_CHANNEL_DOORBELL, H, 0x40, 0, 0, RANGE);
   try_call("handle 0xffffffff", false, NUCLEO_HC_CHANNEL_DOORBELL, 0xFFFFFFFF, 0x40, 0, 0, RANGE);
   try_call("reserved esi", false, NUCLEO_HC_CHANNEL_DOORBELL, 0, 0x40, 0, 1, INVALID);
-  try_call("handle 0", false, NUCLEO_HC_CHANNEL_RING, 0, 0, 0, 0, RANGE);
+  try_call("the first handle the VM does not have", false, NUCLEO_HC_CHANNEL_RING, H, 0, 0, 0, RANGE);
   try_call("handle 0x7fffffff", false, NUCLEO_HC_CHANNEL_RING, 0x7FFFFFFF, 0, 0, 0, RANGE);
 
   try_call("vCPU 0 (ourselves)", false, NUCLEO_HC_VCPU_START, 0, buf, 0, 0, RANGE);
-  try_call("vCPU 1, which the VM does not have", false, NUCLEO_HC_VCPU_START, 1, buf, 0, 0, RANGE);
+  try_call("the first vCPU the VM does not have", false, NUCLEO_HC_VCPU_START, V, buf, 0, 0, RANGE);
   try_call("vCPU 0xffffffff", false, NUCLEO_HC_VCPU_START, 0xFFFFFFFF, buf, 0, 0, RANGE);
   try_call("reserved esi", false, NUCLEO_HC_VCPU_START, 1, buf, 0, 1, INVALID);
 

@@ -2,8 +2,10 @@
 /* IPIs through the xAPIC ICR (SDM Vol. 3A 11.6.1; ICR high 0x310 holds the
  * destination in bits 31:24, a write of ICR low 0x300 sends) to APIC IDs
  * this VM does not have: INIT, start-up, NMI and fixed, physical, logical
- * and with the "all excluding self" shorthand. The VM has one vCPU (APIC
- * ID 0), so none of them may reach anyone, and nothing may come back to us.
+ * and with the "all excluding self" shorthand. The VM has `cpus` vCPUs
+ * (APIC IDs 0..cpus-1; the others wait for SIPI), so none of them may reach
+ * anyone outside it, and nothing may come back to us. With a second vCPU
+ * the start-up shorthand is left out: it would start that vCPU at 0x10000.
  * The physical broadcast 0xFF is allowed and reaches the VM's own vCPUs
  * only: an NMI to it must arrive here exactly once. INIT and start-up are
  * never sent to ID 0 or 0xFF: they would reset this vCPU, which is allowed
@@ -71,19 +73,35 @@ static void x2apic_icr(void* p) {
   __asm__ volatile("wrmsr" ::"c"(0x830), "a"(MODE_NMI | ASSERT), "d"(1u));
 }
 
-void attack_ipis(void) {
+static void enable_apic(void) {
+  lapic_write(SVR, lapic_read(SVR) | SVR_ENABLE | 0xFF); /* software-enable, spurious vector 0xFF */
+  (void)esr();
+}
+
+/* Issue 13, hole 2: an NMI IPI to vCPU 1 before its task runs on its core
+ * (the test boots with vm.ap_delay_ms= so it has not). Its core must take
+ * the kick as a kick, and the NMI wait in vCPU 1's local APIC. */
+void attack_early_nmi(void) {
+  say("ipi: NMI to vCPU 1 (APIC ID 1) at once, before its core runs it, at TSC %X", rdtsc());
+  enable_apic();
+  struct ipi_args a = {1, 1, MODE_NMI | ASSERT};
+  const u32 fault = probe(send_range, &a);
+  settle();
+  say("  -> %s, ESR %x: %s", fault_name(fault), esr(), verdict(fault == 0));
+}
+
+void attack_ipis(u32 cpus) {
   u32 base_lo, base_hi;
   __asm__ volatile("rdmsr" : "=a"(base_lo), "=d"(base_hi) : "c"(0x1B));
   say("ipi: IA32_APIC_BASE %x, APIC ID %x", base_lo, lapic_read(ID) >> 24);
-  lapic_write(SVR, lapic_read(SVR) | SVR_ENABLE | 0xFF); /* software-enable, spurious vector 0xFF */
-  (void)esr();
+  enable_apic();
 
-  attempt("INIT to every APIC ID but ours", 1, 254, MODE_INIT | ASSERT, 0);
-  attempt("start-up to every APIC ID but ours", 1, 254, MODE_STARTUP | SIPI_VECTOR, 0);
-  attempt("NMI to every APIC ID but ours", 1, 254, MODE_NMI | ASSERT, 0);
-  attempt("fixed vector 0x40 to every APIC ID but ours", 1, 254, MODE_FIXED | ASSERT | FIXED_VECTOR, 0);
+  attempt("INIT to every APIC ID but ours", cpus, 254, MODE_INIT | ASSERT, 0);
+  attempt("start-up to every APIC ID but ours", cpus, 254, MODE_STARTUP | SIPI_VECTOR, 0);
+  attempt("NMI to every APIC ID but ours", cpus, 254, MODE_NMI | ASSERT, 0);
+  attempt("fixed vector 0x40 to every APIC ID but ours", cpus, 254, MODE_FIXED | ASSERT | FIXED_VECTOR, 0);
   attempt("INIT, all excluding self", 0, 0, MODE_INIT | ASSERT | ALL_BUT_SELF, 0);
-  attempt("start-up, all excluding self", 0, 0, MODE_STARTUP | SIPI_VECTOR | ALL_BUT_SELF, 0);
+  if (cpus == 1) attempt("start-up, all excluding self", 0, 0, MODE_STARTUP | SIPI_VECTOR | ALL_BUT_SELF, 0);
   attempt("NMI, all excluding self", 0, 0, MODE_NMI | ASSERT | ALL_BUT_SELF, 0);
   attempt("NMI, logical destination 0xfe (our LDR is 0)", 0xFE, 0xFE, MODE_NMI | ASSERT | LOGICAL, 0);
   attempt("INIT, logical destination 0xff (our LDR is 0)", 0xFF, 0xFF, MODE_INIT | ASSERT | LOGICAL, 0);

@@ -7,7 +7,10 @@
  * ping-pong with each AP and sends each an NMI, waiting in HLT. */
 #include "pc.h"
 
-enum { PINGS = 8, TIMEOUT_US = 200000 };
+/* Each wait gives up after 5 s of TSC: an AP that never answers still
+ * fails the check, while under QEMU TCG, whose TSC is the host's clock, a
+ * vCPU thread of a busy host may not run for hundreds of milliseconds. */
+enum { PINGS = 8, TIMEOUT_US = 5000000 };
 
 static volatile u32 online[MAX_CPUS];
 

@@ -24,7 +24,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)),
 
 from pathlib import Path  # noqa: E402
 
-from nucleolib import console, vm_config  # noqa: E402
+from nucleolib import console, progress, vm_config  # noqa: E402
 from nucleolib.emulator import exit_on_sigterm  # noqa: E402
 
 
@@ -61,6 +61,10 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, str]:
                    help="no console line may match")
     p.add_argument("--expect", action="append", default=[], metavar="REGEX",
                    help="must match some console line (repeatable)")
+    p.add_argument("--progress", metavar="VICTIM:ATTACKER",
+                   help="VICTIM's tsc= ticks are gap-free and go on while "
+                   "ATTACKER is down (nucleolib/progress.py); prints the "
+                   "victim's pace per attack")
     p.add_argument("--expect-ram", action="store_true",
                    help="result ram_total_mib within [MIB-2, MIB]")
     return p.parse_args(argv[:cut]), " ".join(argv[cut + 1:])
@@ -103,6 +107,12 @@ def check(args: argparse.Namespace, res: console.RunResult) -> list[str]:
         got = res.result.get(key)
         if str(got) != want:
             fails.append(f"result field {key} is {got!r}, expected {want}")
+    if args.progress:
+        victim, _, attacker = args.progress.partition(":")
+        prog = progress.analyse(res.lines, victim, attacker)
+        for row in progress.report(prog):
+            print(f"boot_test: {row}", flush=True)
+        fails += prog.problems
     if args.expect_ram:
         ram = res.result.get("ram_total_mib")
         low, high = args.memory - 2, args.memory
