@@ -5,9 +5,7 @@
 // EFER.NXE, SMEP, SMAP with RFLAGS.AC; in 32-bit, PAE and 4-level paging.
 #include <gtest/gtest.h>
 
-#include <cstring>
-#include <vector>
-
+#include "host-tests/support/paging_vm.hpp"
 #include "kernel/virt/guest_paging.hpp"
 
 namespace nucleo {
@@ -18,16 +16,7 @@ constexpr u64 kPae = 1u << 5, kSmep = 1u << 20, kSmap = 1u << 21;
 constexpr u64 kLma = 1u << 10, kNxe = 1u << 11;
 constexpr u64 kP = 1, kRw = 2, kUs = 4, kNx = u64{1} << 63;
 
-struct Rig {
-  std::vector<u8> ram = std::vector<u8>(2 * MiB, 0);
-  Vm vm;
-  Rig() {
-    vm.ram = ram.data();
-    vm.ram_size = ram.size();
-  }
-  void put32(u64 gpa, u32 v) { std::memcpy(ram.data() + gpa, &v, 4); }
-  void put64(u64 gpa, u64 v) { std::memcpy(ram.data() + gpa, &v, 8); }
-};
+using Rig = test::PagingVm;
 
 GuestAccess access(bool write, bool user, bool fetch = false, bool ac = false) {
   GuestAccess a;

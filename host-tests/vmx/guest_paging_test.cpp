@@ -5,6 +5,8 @@
 // 1 GiB), and every walk that ends at a non-present entry or outside RAM.
 #include "kernel/virt/guest_paging.hpp"
 
+#include "host-tests/support/paging_vm.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -20,17 +22,7 @@ constexpr u64 kPse = 1u << 4, kPae = 1u << 5, kLa57 = 1u << 12;
 constexpr u64 kLma = 1u << 10;
 constexpr u64 kP = 1, kRw = 2, kPs = 1u << 7, kNx = u64{1} << 63;
 
-struct PagingVm {
-  std::vector<u8> ram = std::vector<u8>(2 * MiB, 0);
-  Vm vm;
-  PagingVm() {
-    vm.ram = ram.data();
-    vm.ram_size = ram.size();
-  }
-  void put32(u64 gpa, u32 v) { std::memcpy(ram.data() + gpa, &v, 4); }
-  void put64(u64 gpa, u64 v) { std::memcpy(ram.data() + gpa, &v, 8); }
-  Result<u64> walk(const GuestPagingState& s, u64 linear) const { return guest_linear_to_physical(vm, s, linear); }
-};
+using test::PagingVm;
 
 ::testing::AssertionResult maps_to(const Result<u64>& r, u64 want) {
   if (r && r.value() == want) return ::testing::AssertionSuccess();
