@@ -204,6 +204,23 @@ nucleo_boot_test(NAME vms_crash_policies EMULATOR bochs TIMEOUT 600 ARGS
   --expect-count "17:^\\[looper\\] hostile: stage 2: a triple fault$"
   --reject "restart 17")
 
+# Long runs (-DNUCLEO_LONG_TESTS=ON, label long; not part of the default
+# suite, docs/testing.md): 100 crash-restart cycles of one VM while its
+# neighbour times a fixed loop without a gap and goes on during each.
+if(NUCLEO_LONG_TESTS)
+  nucleo_boot_test(NAME vms_restart_100 EMULATOR bochs TIMEOUT 3600 ARGS
+    --cores 2 --memory 128 --config configs/tests/restart_100.toml --expect-code 22
+    --expect-vm counter=0 --expect-vm "looper=triple fault"
+    --expect "^warning: vm looper: stopped: triple fault: .*restarting it \\(restart 100\\)$"
+    --expect "^error: vm looper: stopped: triple fault: .*; not restarted again after 100 restarts$"
+    --expect-count "101:^\\[looper\\] hostile: stage 2: a triple fault$"
+    --expect-count "1000:^\\[counter\\] mb2_hello: tick [0-9]+/1000 tsc [0-9]+$"
+    --progress counter:looper
+    --reject "restart 101"
+    -- vm.max_restarts=100)
+  set_tests_properties(bochs.vms_restart_100 PROPERTIES LABELS "bochs;long")
+endif()
+
 # Unmodified guests on the virtual PC (docs/config.md, configs/demo.toml):
 # 4 cores; guests/pc_smp on 2 vCPUs (cores 1-2) reads ACPI, fw_cfg, PIT,
 # RTC, programs the 8259s and its local APIC (timer in one-shot, periodic

@@ -37,6 +37,10 @@ constinit Str g_config_name;
 constinit GuestVm* g_vms[kMaxVms] = {};
 constinit u32 g_vm_count = 0;
 constinit u16 g_next_vpid = 0x100;  // above the test VMs' (core index + 1)
+// vm.max_restarts=N (long tests): restarts of a crashing VM before it is
+// left down; GuestVm::kMaxRestarts by default.
+constinit u32 g_max_restarts = GuestVm::kMaxRestarts;
+constexpr u64 kMaxRestartsLimit = 1000;
 
 void report_config_errors(const Config& c) {
   if (!c.file_ok)
@@ -86,7 +90,7 @@ void run_vcpu_task(void* arg) {
     const bool restart = g.crashed() && g.config->on_crash == VmConfig::OnCrash::restart;
     if (!restart) return;
     const Vm& vm = g.vmx.vm;
-    if (g.restarts >= GuestVm::kMaxRestarts) {
+    if (g.restarts >= g_max_restarts) {
       log::error("vm {}: stopped: {}: {}; not restarted again after {} restarts", vm.name,
                  stop_reason_name(vm.stop_reason), vm.diagnosis(), g.restarts);
       return;
@@ -241,6 +245,15 @@ LaunchResult run_configured_vms(const mb2::BootInfo& info, const Cmdline& cmdlin
   for (u32 k = 0; k < g_vm_count; ++k)
     for (u32 i = 0; i < g_vms[k]->vcpu_count; ++i)
       if (PerCpu* core = smp::cpu(g_vms[k]->cores[i])) __atomic_store_n(&core->nmi_expected, 1u, __ATOMIC_RELEASE);
+  Str restarts_text;
+  u64 max_restarts = 0;
+  if (cmdline.value("vm.max_restarts", restarts_text)) {
+    if (parse_u64(restarts_text, max_restarts) && max_restarts <= kMaxRestartsLimit)
+      g_max_restarts = static_cast<u32>(max_restarts);
+    else
+      log::warn("cmdline: vm.max_restarts={} is not a number up to {}; keeping {}", restarts_text, kMaxRestartsLimit,
+                g_max_restarts);
+  }
   // vm.ap_delay_ms=N (tests): the tasks of vCPUs 1.. start N ms after the
   // boot vCPUs', a window in which a guest can reach a sibling not started.
   u64 ap_delay_ms = 0;
