@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import bench, bench_exits, bench_fvpv, bench_isa, build, console, iso, packages, vm_config
+from . import bench, bench_exits, bench_fvpv, bench_isa, build, console, fuzz, iso, packages, vm_config
 from .emulator import exit_on_sigterm
 
 
@@ -60,6 +60,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="boot this ELF instead of building nucleo-kernel")
     sub.add_parser("test", help="configure, build all, run ctest "
                    "(extra args go to ctest)")
+    fz = sub.add_parser("fuzz", help="every libFuzzer target for N minutes "
+                        "each, corpus kept in <build>/host-tests/corpus")
+    fz.add_argument("--minutes", type=_positive(float), default=5.0,
+                    help="per target (default 5)")
     sub.add_parser("isa-docs", help="regenerate docs/isa/ and "
                    "guests/include/nucleo/isa.h from the proposal table")
     mk = sub.add_parser("iso", help="build the kernel and a bootable ISO")
@@ -221,6 +225,9 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_run(args, cmdline)
         if args.command == "isa-docs":
             return cmd_isa_docs()
+        if args.command == "fuzz":
+            packages.ensure(["build"])
+            return fuzz.cmd_fuzz(args)
         if args.command == "bench" and args.bench == "fv-pv":
             return bench_fvpv.cmd_fvpv(args, cmdline, _kernel)
         if args.command == "bench" and args.bench == "isa":
