@@ -200,7 +200,7 @@ nucleo_boot_test(NAME vms_crash_policies EMULATOR bochs TIMEOUT 600 ARGS
   --expect-vm "stopper=triple fault" --expect-vm "looper=triple fault"
   --expect "^vm stopper: stopped: triple fault: .*\\(0 restarts\\)$"
   --expect "^warning: vm looper: stopped: triple fault: .*restarting it \\(restart 16\\)$"
-  --expect "^error: vm looper: stopped: triple fault: .*; not restarted again after 16 restarts$"
+  --expect "^error: vm looper: stopped: triple fault: .*. not restarted again after 16 restarts$"
   --expect-count "17:^\\[looper\\] hostile: stage 2: a triple fault$"
   --reject "restart 17")
 
@@ -212,7 +212,7 @@ if(NUCLEO_LONG_TESTS)
     --cores 2 --memory 128 --config configs/tests/restart_100.toml --expect-code 22
     --expect-vm counter=0 --expect-vm "looper=triple fault"
     --expect "^warning: vm looper: stopped: triple fault: .*restarting it \\(restart 100\\)$"
-    --expect "^error: vm looper: stopped: triple fault: .*; not restarted again after 100 restarts$"
+    --expect "^error: vm looper: stopped: triple fault: .*. not restarted again after 100 restarts$"
     --expect-count "101:^\\[looper\\] hostile: stage 2: a triple fault$"
     --expect-count "1000:^\\[counter\\] mb2_hello: tick [0-9]+/1000 tsc [0-9]+$"
     --progress counter:looper
@@ -335,7 +335,7 @@ nucleo_boot_test(NAME vms_hostile_restart EMULATOR bochs TIMEOUT 900 ARGS
   --expect "^warning: vm hostile: stopped: access outside the VM's memory: write of guest-physical 0x1001000 .*restarting it \\(restart 2\\)"
   --expect "^\\[hostile\\] hostile: flood: vCPU 0 wrote 2, vCPU 1 2 lines from TSC 0x[0-9a-f]+ to 0x[0-9a-f]+: contained$"
   --expect "^warning: vm hostile: stopped: triple fault: .*restarting it \\(restart 3\\)"
-  --expect "^vm hostile: restarted \\(restart 3\\); down from TSC [0-9]+ to [0-9]+$"
+  --expect "^vm hostile: restarted \\(restart 3\\). down from TSC [0-9]+ to [0-9]+$"
   --expect "^\\[hostile\\] hostile: all stages done"
   --expect "^vm hostile: the guest exited with code 0 \\(3 restarts\\)"
   --expect-count "1000:^\\[counter\\] mb2_hello: tick [0-9]+/1000 tsc [0-9]+$"

@@ -89,5 +89,5 @@ nucleo_guest_test(NAME mb2_hello_uefi TIMEOUT 180 ARGS --grub ${NUCLEO_MB2_HELLO
   --expect "^mb2_hello: acpi: RSDP revision 2 \\(tag 15\\)"
   -- exit=7 ticks=3)
 nucleo_guest_test(NAME mb2_hello_bad_cmdline ARGS --grub ${NUCLEO_MB2_HELLO_ELF} --expect-code 115
-  --expect "^mb2_hello: cmdline: FAIL exit= takes 0-111, ticks= 0-1000$"
+  --expect "^mb2_hello: cmdline: FAIL exit= takes 0-111, ticks= 0-1000, tsc= 0-1, work= 0-10000$"
   -- exit=banana)

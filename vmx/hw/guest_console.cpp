@@ -22,9 +22,13 @@ class HostConsoleWriter final : public ConsoleLineWriter {
   }
 };
 constinit HostConsoleWriter g_writer;
+constinit bool g_idle_drainer = false;
 
 }  // namespace
 
 u32 drain_guest_console(ConsoleQueue& queue, bool wait) { return queue.drain(g_writer, wait); }
+
+void set_idle_drainer(bool present) { __atomic_store_n(&g_idle_drainer, present, __ATOMIC_RELEASE); }
+bool idle_drainer() { return __atomic_load_n(&g_idle_drainer, __ATOMIC_ACQUIRE); }
 
 }  // namespace nucleo::vmx

@@ -129,8 +129,9 @@ void run_vcpu(Vcpu& v) {
     apply(ctx, vmcs, action);
     v.stats.record(ctx.basic_reason, cpu::rdtsc() - t0);
     // The VM's finished console lines leave here, outside every device
-    // lock, only if the host console is free (issue 13, hole 3).
-    if (v.console_queue && v.console_queue->pending()) [[unlikely]]
+    // lock, only if the host console is free and no idle core of the
+    // hypervisor takes them (issue 13, hole 3).
+    if (v.console_queue && v.console_queue->vcpu_should_drain(idle_drainer())) [[unlikely]]
       (void)drain_guest_console(*v.console_queue, false);
   }
   __atomic_store_n(&v.loop_running, 0u, __ATOMIC_RELEASE);

@@ -263,6 +263,11 @@ LaunchResult run_configured_vms(const mb2::BootInfo& info, const Cmdline& cmdlin
     ap_delay_ms = 0;
   }
   // Every vCPU on its own core; the boot CPU's own vCPU (if any) last.
+  // Without one, the boot core drains the VMs' console queues meanwhile.
+  bool boot_core_runs_a_vcpu = false;
+  for (u32 k = 0; k < g_vm_count; ++k)
+    for (u32 i = 0; i < g_vms[k]->vcpu_count; ++i) boot_core_runs_a_vcpu |= g_vms[k]->cores[i] == this_cpu().index;
+  set_idle_drainer(!boot_core_runs_a_vcpu);
   VcpuTask* mine = nullptr;
   for (u32 pass = 0; pass < 2; ++pass) {
     if (pass == 1 && ap_delay_ms) clock::delay_us(ap_delay_ms * 1000);

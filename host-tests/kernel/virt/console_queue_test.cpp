@@ -114,6 +114,16 @@ TEST(ConsoleQueue, GivenALongLineWhenQueuedThenItIsCutAtTheLineLimit) {
   EXPECT_EQ(out.lines[0].size(), 3 + VmConsole::kLineLimit);
 }
 
+TEST(ConsoleQueue, GivenAnIdleDrainerWhenLinesAreQueuedThenTheVcpuDrainsOnlyOnceHalfFull) {
+  ConsoleQueue q;
+  EXPECT_FALSE(q.vcpu_should_drain(false));  // nothing queued
+  queue_lines(q, 0, 1);
+  EXPECT_TRUE(q.vcpu_should_drain(false));   // no idle core: the vCPU's job
+  EXPECT_FALSE(q.vcpu_should_drain(true));   // the idle core's
+  queue_lines(q, 1, ConsoleQueue::kLines / 2 - 1);
+  EXPECT_TRUE(q.vcpu_should_drain(true));    // half full: before it drops
+}
+
 // A VmConsole feeding the queue from two "vCPUs" while a third thread
 // drains: every line arrives whole and in each writer's order, or is
 // counted as dropped.
