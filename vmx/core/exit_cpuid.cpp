@@ -31,8 +31,8 @@ constexpr u32 kExtendedBase = 0x80000000;
 // may hold them (SDM Vol. 2A Table 3-8; the rest take a subleaf, like 4, 7,
 // 0xB, 0xD, 0xF, 0x10, 0x12, 0x14, 0x17, 0x18, 0x1D, 0x1F, or read a
 // changing MSR, like 9). An allowlist: a leaf a later SDM adds is computed.
-// Leaf 1's OSXSAVE bit follows the guest's CR4 and is set per exit, and
-// leaf 0's maximum follows IA32_MISC_ENABLE.
+// Leaf 1's OSXSAVE bit follows the guest's CR4 and is set per exit; leaf
+// 0's maximum follows IA32_MISC_ENABLE, whose WRMSR updates the view.
 constexpr u32 kViewBasic = (1u << 0) | (1u << 1) | (1u << 2) | (1u << 3) | (1u << 5) | (1u << 6) | (1u << 0xA) |
                            (1u << 0x15) | (1u << 0x16);
 
@@ -68,6 +68,10 @@ u32 leaf4_eax(u32 host_eax, u32 vcpu_count) {
 
 }  // namespace
 
+u32 cpuid_max_basic(const VirtualCpu& c, const VcpuMsrs& msrs) {
+  return (msrs.misc_enable & misc_enable::kLimitCpuid) ? min_u32(c.max_basic, 2) : c.max_basic;
+}
+
 CpuidValues guest_cpuid(CpuAccess& cpu, u32 leaf, u32 subleaf, const VcpuState& vcpu) {
   if (leaf == NUCLEO_CPUID_SIGNATURE_LEAF)
     return {NUCLEO_CPUID_MAX_LEAF, NUCLEO_CPUID_SIGNATURE_EBX, NUCLEO_CPUID_SIGNATURE_ECX, NUCLEO_CPUID_SIGNATURE_EDX};
@@ -100,7 +104,7 @@ CpuidValues guest_cpuid(CpuAccess& cpu, u32 leaf, u32 subleaf, const VcpuState& 
   }
   CpuidValues r = cpuid_allow(leaf, subleaf, cpu.cpuid(leaf, subleaf), gates);
   switch (leaf) {
-    case 0: r.eax = c.max_basic; break;
+    case 0: r.eax = cpuid_max_basic(c, vcpu.msrs); break;
     case 1:
       r.ecx |= kLeaf1EcxHypervisor;
       if (gates & gate::kLapic) {
@@ -157,9 +161,7 @@ void set_result(GuestRegs& regs, const CpuidValues& r) {  // zero-extends, like 
 
 // Every leaf the view does not hold, and the bits that follow guest state:
 // leaf 1 ECX[27] OSXSAVE and leaf 7 ECX[4] OSPKE mirror the guest's
-// CR4.OSXSAVE (18) and CR4.PKE (22), not the host's; leaf 0's maximum is 2
-// while IA32_MISC_ENABLE[22] (Limit CPUID Maxval) is set (SDM Vol. 4
-// Table 2-2).
+// CR4.OSXSAVE (18) and CR4.PKE (22), not the host's.
 // Same signature as handle_cpuid, so the call from there is a tail call.
 [[gnu::noinline]] ExitAction cpuid_computed(ExitContext& ctx) {
   const auto leaf = static_cast<u32>(ctx.regs.rax);
@@ -170,7 +172,6 @@ void set_result(GuestRegs& regs, const CpuidValues& r) {  // zero-extends, like 
     const bool set = (ctx.vmcs.read(VmcsNat::guest_cr4) >> cr4_bit) & 1;
     return set ? (reg | (1u << bit)) : (reg & ~(1u << bit));
   };
-  if (leaf == 0 && (ctx.vcpu.msrs.misc_enable & misc_enable::kLimitCpuid)) r.eax = min_u32(r.eax, 2);
   if (leaf == 1) r.ecx = mirror(r.ecx, 27, 18);
   if (leaf == 7 && subleaf == 0 && (r.ecx & (1u << 3))) r.ecx = mirror(r.ecx, 4, 22);  // PKU advertised
   set_result(ctx.regs, r);
@@ -184,7 +185,7 @@ void set_result(GuestRegs& regs, const CpuidValues& r) {  // zero-extends, like 
 ExitAction handle_cpuid(ExitContext& ctx) {
   const auto leaf = static_cast<u32>(ctx.regs.rax);
   const CpuidValues* known = ctx.vcpu.cpuid.find(leaf);
-  if (!known || leaf <= 1) [[unlikely]]
+  if (!known || leaf == 1) [[unlikely]]
     return cpuid_computed(ctx);
   set_result(ctx.regs, *known);
   return ExitAction::advance();

@@ -12,6 +12,10 @@ namespace nucleo::vmx {
 
 CpuidValues guest_cpuid(CpuAccess& cpu, u32 leaf, u32 subleaf, const VcpuState& vcpu);
 
+// Leaf 0 EAX: the clamped maximum, or at most 2 while IA32_MISC_ENABLE[22]
+// (Limit CPUID Maxval) is set (SDM Vol. 4 Table 2-2).
+u32 cpuid_max_basic(const VirtualCpu& c, const VcpuMsrs& msrs);
+
 // Fills `view` with guest_cpuid's answers for the leaves that depend on
 // neither the subleaf nor guest state (vmx/core/cpuid_view.hpp). Run once
 // per vCPU, after its id and vcpu_count are set, before it first runs, with

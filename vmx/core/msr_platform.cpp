@@ -7,6 +7,7 @@
 
 #include "vmx/core/cpuid_allow.hpp"
 #include "vmx/core/exit_context.hpp"
+#include "vmx/core/exit_cpuid.hpp"
 
 namespace nucleo::vmx {
 
@@ -151,6 +152,7 @@ MsrStatus platform_wrmsr(ExitContext& ctx, u32 m, u64 value) {
           (value & ~(misc_enable::kReadOnly | misc_enable::kWritable)))
         return MsrStatus::gp;
       s.misc_enable = value;
+      if (ctx.vcpu.cpuid.find(0)) ctx.vcpu.cpuid.basic[0].eax = cpuid_max_basic(ctx.vcpu.cpuid.cpu, s);
       return MsrStatus::done;
     case msr::kMtrrCap:
     case msr::kMcgCap: return MsrStatus::gp;  // read-only
