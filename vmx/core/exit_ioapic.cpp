@@ -3,7 +3,8 @@
 // guest access is an EPT violation (exit reason 48, SDM Vol. 3C 28.2.1
 // Table 28-7) that is emulated here. The access is decoded from the
 // instruction (a 32-bit MOV, as for the xAPIC page: kernel/virt/lapic/
-// mmio_mov.hpp), since the exit gives the address but not the data.
+// mmio_mov.hpp: MOV of any width, MOVZX/MOVSX), since the exit gives the
+// address but not the data.
 #include "kernel/virt/devices/ioapic.hpp"
 #include "vmx/core/dispatcher.hpp"
 #include "vmx/core/exit_helpers.hpp"
@@ -30,23 +31,22 @@ ExitAction handle_ioapic_access(ExitContext& ctx, u64 gpa, bool write) {
     return ExitAction::stop_vm(StopReason::unhandled_exit);
   }
   const MmioMov& mov = decoded.value();
-  // Its registers are aligned dwords (82093AA 3.0); a misaligned access
-  // reads 0 and writes nothing, like the reserved offsets.
-  const bool aligned = (offset & 3) == 0;
-  switch (mov.kind) {
-    case MmioMovKind::load: {
-      const u32 value = aligned ? ctx.ioapic->read(offset) : 0;
-      // A 32-bit load zero-extends into the register (SDM Vol. 1 3.4.1.1).
-      if (mov.reg == 4) (void)ctx.vmcs.write(VmcsNat::guest_rsp, value);
-      else ctx.regs.set(mov.reg, value);
-      break;
-    }
-    case MmioMovKind::store_register:
-      if (aligned) ctx.ioapic->write(offset, static_cast<u32>(guest_gpr(ctx, mov.reg)));
-      break;
-    case MmioMovKind::store_immediate:
-      if (aligned) ctx.ioapic->write(offset, mov.immediate);
-      break;
+  if (mov.kind == MmioMovKind::load) {
+    // Its registers are dwords at 16-byte steps (IOREGSEL 0x00, IOWIN 0x10;
+    // 82093AA 3.0): a read returns the bytes of its slot's register from the
+    // accessed offset on, 0 past the dword, as for the xAPIC page.
+    const u32 slot = offset & 0xFF0, at = offset & 0xF;
+    const u64 reg = ctx.ioapic->read(slot);
+    u64 data = 0;
+    for (u32 k = 0; k < mov.width; ++k)
+      if (at + k < 4) data |= ((reg >> (8 * (at + k))) & 0xFF) << (8 * k);
+    const u64 merged = mmio_merge_register(mov, guest_gpr(ctx, mov.reg), data);
+    if (mov.reg == 4) (void)ctx.vmcs.write(VmcsNat::guest_rsp, merged);
+    else ctx.regs.set(mov.reg, merged);
+  } else if (mov.width == 4 && (offset & 0xF) == 0) {
+    // Only an aligned dword write reaches a register; others complete
+    // without effect (a partial register write has no defined result).
+    ctx.ioapic->write(offset, static_cast<u32>(mmio_store_value(mov, guest_gpr(ctx, mov.reg))));
   }
   ctx.instruction_length = mov.length;  // EPT violations define no instruction length (28.2.4)
   return ExitAction::advance();
