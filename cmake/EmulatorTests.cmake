@@ -226,7 +226,8 @@ endif()
 # RTC, programs the 8259s and its local APIC (timer in one-shot, periodic
 # and TSC-deadline modes), starts its AP with INIT-SIPI-SIPI (the AP's SIPI
 # exit) and exchanges IPIs and NMIs (the second NMI, sent from inside the
-# first's handler, takes the NMI-window exit); beside it guests/mb2_hello
+# first's handler, takes the NMI-window exit), then finds the I/O APIC in
+# the MADT and routes the PIT (GSI 2) through it to the AP; beside it guests/mb2_hello
 # (Multiboot2) on core 3.
 nucleo_boot_test(NAME vms_pc_smp_and_mb2 EMULATOR bochs TIMEOUT 600 ARGS
   --cores 4 --memory 256 --config configs/demo.toml --expect-code 0 --expect-vm pc=0 --expect-vm hello=0
@@ -247,6 +248,8 @@ nucleo_boot_test(NAME vms_pc_smp_and_mb2 EMULATOR bochs TIMEOUT 600 ARGS
   --expect "^\\[pc\\] pc_smp: smp: ok 1/1 APs online \\(INIT, 10 ms, SIPI"
   --expect "^\\[pc\\] pc_smp: ipi: ok 8 ping-pong rounds"
   --expect "^\\[pc\\] pc_smp: nmi: ok an NMI IPI to each of 1 APs ran its NMI handler, which sent itself a second NMI that arrived after IRET, not nested"
+  --expect "^\\[pc\\] pc_smp: madt: ok .*LAPIC at 0xfee00000, 1 I/O APICs"
+  --expect "^\\[pc\\] pc_smp: ioapic: ok version 0x11, 24 pins at 0xfec00000. PIT \\(ISA IRQ 0 = GSI 2\\) routed to APIC ID 1 as vector 0x45: [0-9]+ interrupts in [0-9]+ us, none elsewhere"
   --expect "^vm pc:   NMI window +1 "
   --expect "^\\[pc\\] pc_smp: all checks passed"
   --expect "^\\[hello\\] mb2_hello: acpi: RSDP revision 2 \\(tag 15\\), OEM \"NUCLEO\", checksum ok"

@@ -106,7 +106,7 @@ void check_acpi(void) {
            use_xsdt ? "XSDT" : "RSDT", root_addr, count, listed);
 }
 
-enum { MADT_LAPIC = 0, MADT_IOAPIC = 1, MADT_LAPIC_OVERRIDE = 5, MADT_X2APIC = 9, MADT_ENABLED = 1 };
+enum { MADT_LAPIC = 0, MADT_IOAPIC = 1, MADT_OVERRIDE = 2, MADT_LAPIC_OVERRIDE = 5, MADT_X2APIC = 9, MADT_ENABLED = 1 };
 
 void check_madt(void) {
   if (!g_machine.madt) {
@@ -139,7 +139,12 @@ void check_madt(void) {
       memcpy(&flags, t + off + 8, 4);
       cpu = true;
     } else if (type == MADT_IOAPIC) {
-      ++ioapics;
+      if (++ioapics == 1 && len >= 12) { /* ACPI 6.5 5.2.12.3: ID, reserved, address, GSI base */
+        memcpy(&g_machine.ioapic_base, t + off + 4, 4);
+        memcpy(&g_machine.ioapic_gsi_base, t + off + 8, 4);
+      }
+    } else if (type == MADT_OVERRIDE && len >= 10 && t[off + 2] == 0 && t[off + 3] == 0) {
+      memcpy(&g_machine.pit_gsi, t + off + 4, 4); /* 5.2.12.5: ISA (bus 0) IRQ 0 -> GSI */
     } else if (type == MADT_LAPIC_OVERRIDE && len >= 12) {
       memcpy(&lapic, t + off + 4, 8);
     }

@@ -19,6 +19,7 @@ static const char* const kNames[] = {
     [CHECK_TIMER_DEADLINE] = "timer-deadline",
     [CHECK_SMP] = "smp",               [CHECK_IPI] = "ipi",
     [CHECK_NMI] = "nmi",               [CHECK_EXCEPTION] = "exception",
+    [CHECK_IOAPIC] = "ioapic",
 };
 
 const char* check_name(enum check c) {

@@ -7,6 +7,7 @@
 
 volatile u32 g_pongs, g_nmi_acks, g_hellos, g_unexpected;
 volatile u32 g_pings[MAX_CPUS], g_nmis[MAX_CPUS], g_nmi_depth[MAX_CPUS], g_nmi_nested[MAX_CPUS];
+volatile u32 g_ioapic_irqs[MAX_CPUS];
 
 int cpu_index_of(u32 apic_id) {
   for (u32 i = 0; i < g_machine.ncpus; ++i)
@@ -57,6 +58,13 @@ static void on_hello(void) {
   lapic_eoi();
 }
 
+static void on_ioapic(void) {
+  const int cpu = cpu_index_of(lapic_id());
+  if (cpu >= 0) ++g_ioapic_irqs[cpu];
+  else ++g_unexpected;
+  lapic_eoi();
+}
+
 static void on_unexpected(void) {
   ++g_unexpected;
   lapic_eoi();
@@ -73,4 +81,5 @@ void handlers_init(void) {
   idt_set(VEC_PONG, on_pong);
   idt_set(VEC_NMI_ACK, on_nmi_ack);
   idt_set(VEC_HELLO, on_hello);
+  idt_set(VEC_IOAPIC, on_ioapic);
 }

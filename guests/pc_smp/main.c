@@ -24,6 +24,7 @@ void guest_main(u32 magic, u32 mbi) {
     sti();
     check_timers();
     check_smp();
+    check_ioapic();
   } else {
     say("no usable local APIC or TSC: the timer, SMP and IPI checks cannot run");
     check_fail(CHECK_TIMER_ONESHOT, "not run");

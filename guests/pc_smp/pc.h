@@ -40,6 +40,7 @@ enum check {
   CHECK_IPI = 13,
   CHECK_NMI = 14,
   CHECK_EXCEPTION = 15, /* an unexpected CPU exception: fatal */
+  CHECK_IOAPIC = 16,    /* runs after the SMP checks: it routes to an AP */
 };
 
 /* Interrupt vectors (above the 8259s' 0x20-0x2f, which stay masked). */
@@ -50,6 +51,7 @@ enum {
   VEC_PONG = 0x42,    /* AP -> BSP, the answer to a ping */
   VEC_NMI_ACK = 0x43, /* AP -> BSP, sent by the AP's NMI handler */
   VEC_HELLO = 0x44,   /* AP -> BSP, "I am online" */
+  VEC_IOAPIC = 0x45,  /* the PIT through the I/O APIC */
   VEC_SPURIOUS = LAPIC_SPURIOUS_VECTOR,
 };
 
@@ -65,6 +67,9 @@ struct machine {
   u64 tsc_hz;         /* from the PIT calibration */
   u32 lapic_hz;       /* LAPIC timer ticks per second at divide-by-1 */
   u32 bsp_apic_id;
+  u32 ioapic_base;    /* the first MADT I/O APIC's MMIO base, 0: none */
+  u32 ioapic_gsi_base;
+  u32 pit_gsi;        /* ISA IRQ 0's GSI: its MADT override, else 0 */
 };
 extern struct machine g_machine;
 
@@ -93,6 +98,8 @@ void check_pic(void);
 bool check_lapic(void);
 void check_timers(void);
 void check_smp(void);
+void check_ioapic(void);
+bool cpu_online(u32 cpu); /* smp.c: an AP that came online (cpu 0: the BSP, always) */
 
 /* PIT channel 2 as a stopwatch: TSC ticks across `ms` milliseconds. */
 u64 pit_gate_wait(u32 ms, void (*at_start)(void), void (*at_end)(void));
@@ -112,6 +119,7 @@ extern volatile u32 g_timer_ticks;
 void handlers_init(void);
 extern volatile u32 g_pongs, g_nmi_acks, g_hellos;
 extern volatile u32 g_pings[MAX_CPUS], g_nmis[MAX_CPUS], g_nmi_depth[MAX_CPUS], g_nmi_nested[MAX_CPUS], g_unexpected;
+extern volatile u32 g_ioapic_irqs[MAX_CPUS];
 int cpu_index_of(u32 apic_id);
 
 #endif

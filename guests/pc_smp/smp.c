@@ -14,6 +14,8 @@ enum { PINGS = 8, TIMEOUT_US = 5000000 };
 
 static volatile u32 online[MAX_CPUS];
 
+bool cpu_online(u32 cpu) { return cpu == 0 || (cpu < MAX_CPUS && online[cpu]); }
+
 /* On the AP, after the library loaded the IDT and enabled its APIC; when
  * it returns the AP idles in STI; HLT. */
 static void ap_main(u32 started_as) {

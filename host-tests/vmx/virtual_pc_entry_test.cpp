@@ -214,6 +214,7 @@ TEST(VirtualPcEntry, GivenTwoVectorsWhenEnteringTwiceThenTheHigherOneFirstAndThe
   EXPECT_EQ(r.injected(), 0u);
   EXPECT_EQ(r.vcpu.pending_vector, 0);
   r.lapic.eoi();
+  r.lapic.attention.raise();  // the EOI write's own exit (APIC access) raises it
   prepare_entry(r.pc);
   EXPECT_EQ(r.injected(), InterruptionInfo::external_interrupt(0x41).raw);
 }

@@ -179,6 +179,9 @@ class Parser {
       if (vm_->error.line == 0 && (vm_->extensions & kNeedLapic) && !vm_->has(Device::lapic))
         vm_->error = ConfigError{extensions_at_.line, extensions_at_.column,
                                  "extensions vipi, ipiv, pintr and vhlt need the \"lapic\" device"};
+      // The I/O APIC's messages go to local APICs and nowhere else.
+      if (vm_->error.line == 0 && vm_->has(Device::ioapic) && !vm_->has(Device::lapic))
+        vm_->error = ConfigError{devices_at_.line, devices_at_.column, "device \"ioapic\" needs the \"lapic\" device"};
       vm_->valid = vm_->error.line == 0;
     } else if (state_ == State::section) {
       for (u32 k = 0; k < kChannelRequired && channel_->error.line == 0; ++k)
@@ -390,6 +393,7 @@ class Parser {
         vm_->on_crash = s == Str("restart") ? VmConfig::OnCrash::restart : VmConfig::OnCrash::stop;
         return true;
       case k_devices:
+        devices_at_ = at(l, start);
         return parse_array(l, "expected an array of strings", [&](Line& line) { return device_entry(line); });
       case k_extensions:
         extensions_at_ = at(l, start);
@@ -425,7 +429,7 @@ class Parser {
       vm_->devices |= u32{1} << d;
       return true;
     }
-    return fail(l, pos, "unknown device (known: uart, debug-exit, fw_cfg, pit, pic, rtc, pci, acpi, lapic)");
+    return fail(l, pos, "unknown device (known: uart, debug-exit, fw_cfg, pit, pic, rtc, pci, acpi, lapic, ioapic, reset)");
   }
   bool extension_entry(Line& l) {
     const usize pos = l.pos;
@@ -543,6 +547,7 @@ class Parser {
   u32 seen_ = 0;        // bit per Key (or ChannelKey) given in the current section
   ConfigError header_;  // where the current section starts
   ConfigError extensions_at_;  // where its extensions key is
+  ConfigError devices_at_;     // where its devices key is
   ConfigError err_;
   ConfigError name_pos_[kMaxVms];  // where each VM's name and cores are, for the checks across VMs
   ConfigError cores_pos_[kMaxVms];

@@ -30,11 +30,12 @@ constexpr u64 kMinChannelSize = kPageSize;
 constexpr u64 kMaxChannelSize = 2 * MiB;  // bounds what the hypervisor allocates per channel
 
 // Emulated devices a VM may ask for; VmConfig::devices holds device_bit()s.
-enum class Device : u32 { uart, debug_exit, fw_cfg, pit, pic, rtc, pci, acpi, lapic, count };
+enum class Device : u32 { uart, debug_exit, fw_cfg, pit, pic, rtc, pci, acpi, lapic, ioapic, reset, count };
 constexpr u32 device_bit(Device d) { return u32{1} << static_cast<u32>(d); }
 // The name used in the file ("debug-exit", ...), or "?" for count.
 constexpr const char* device_name(Device d) {
-  constexpr const char* kNames[] = {"uart", "debug-exit", "fw_cfg", "pit", "pic", "rtc", "pci", "acpi", "lapic"};
+  constexpr const char* kNames[] = {"uart", "debug-exit", "fw_cfg", "pit", "pic", "rtc", "pci", "acpi", "lapic",
+                                      "ioapic", "reset"};
   static_assert(sizeof kNames / sizeof kNames[0] == static_cast<usize>(Device::count));
   return d < Device::count ? kNames[static_cast<u32>(d)] : "?";
 }

@@ -19,4 +19,14 @@ inline u64 mul_div(u64 a, u64 b, u64 c) {
   return quotient;
 }
 
+// The smallest x with mul_div(x, b, c) >= n: the first time a clock of
+// rate b/c reaches count n. Closed form, no search: x0 = floor(n * c / b)
+// has floor(x0 * b / c) <= n and x0 + 1 reaches n, so at most one step.
+// Saturates to UINT64_MAX (never reached) when b == 0 or x overflows.
+inline u64 mul_div_inverse(u64 n, u64 b, u64 c) {
+  if (b == 0) return UINT64_MAX;
+  const u64 x = mul_div(n, c, b);
+  return x != UINT64_MAX && mul_div(x, b, c) < n ? x + 1 : x;
+}
+
 }  // namespace nucleo

@@ -17,21 +17,6 @@ IoDevice* IoBus::find(u16 port) const {
   return nullptr;
 }
 
-// The VM's vCPUs run on several cores and share its devices: one access at
-// a time (a device model is a small state machine; accesses are short).
-class IoBus::Guard {
- public:
-  explicit Guard(u32& lock) : lock_(lock) {
-    while (__atomic_exchange_n(&lock_, 1u, __ATOMIC_ACQUIRE) != 0)
-      while (__atomic_load_n(&lock_, __ATOMIC_RELAXED) != 0) __builtin_ia32_pause();
-  }
-  ~Guard() { __atomic_store_n(&lock_, 0u, __ATOMIC_RELEASE); }
-  Guard(const Guard&) = delete;
-
- private:
-  u32& lock_;
-};
-
 u32 IoBus::in(u16 port, u8 size) {
   const u32 all_ones = size == 4 ? 0xFFFFFFFFu : size == 2 ? 0xFFFFu : 0xFFu;
   Guard guard(lock_);

@@ -21,7 +21,7 @@ class IoDevice {
 
 class IoBus {
  public:
-  static constexpr usize kMaxRanges = 16;
+  static constexpr usize kMaxRanges = 24;
 
   // [first, last] inclusive; false when full or overlapping a range.
   bool attach(u16 first, u16 last, IoDevice& device);
@@ -29,6 +29,14 @@ class IoBus {
   void out(u16 port, u8 size, u32 value);
 
   u64 unclaimed_accesses() const { return unclaimed_; }
+  // Runs f() under the bus's lock: device work outside a port access (a
+  // timer's deadline, its poll) must not interleave with another vCPU's
+  // access to the same device (issue 13, hole 6).
+  template <typename F>
+  decltype(auto) locked(F&& f) {
+    Guard guard(lock_);
+    return f();
+  }
   // Detaches every device (a VM's restart attaches fresh ones).
   void clear() { count_ = 0; }
 
@@ -38,7 +46,20 @@ class IoBus {
     IoDevice* device;
   };
   IoDevice* find(u16 port) const;
-  class Guard;
+  // The VM's vCPUs run on several cores and share its devices: one access
+  // at a time (a device model is a small state machine; accesses are short).
+  class Guard {
+   public:
+    explicit Guard(u32& lock) : lock_(lock) {
+      while (__atomic_exchange_n(&lock_, 1u, __ATOMIC_ACQUIRE) != 0)
+        while (__atomic_load_n(&lock_, __ATOMIC_RELAXED) != 0) __builtin_ia32_pause();
+    }
+    ~Guard() { __atomic_store_n(&lock_, 0u, __ATOMIC_RELEASE); }
+    Guard(const Guard&) = delete;
+
+   private:
+    u32& lock_;
+  };
   u32 lock_ = 0;
   Range ranges_[kMaxRanges] = {};
   usize count_ = 0;

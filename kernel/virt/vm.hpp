@@ -76,6 +76,8 @@ struct Vm {
   // A device asked to end the VM (isa-debug-exit, Bochs shutdown port).
   bool exit_requested = false;
   u64 requested_code = 0;
+  // A device reset the machine (ResetControl): the VM ends as rebooted.
+  bool reset_requested = false;
   // Why the VM stopped, in words, for the console (filled by handlers).
   char diagnostic[256] = {};
   usize diagnostic_length = 0;

@@ -88,7 +88,8 @@ def _parser() -> argparse.ArgumentParser:
     smp.add_argument("--kernel", metavar="ELF")
     ex = which.add_parser(
         "exits", help="VM-exit round trips in Bochs (CPUID, VMCALL, OUT, "
-        "RDMSR, WRMSR, CR8): guest-measured and hypervisor path lengths")
+        "RDMSR, WRMSR, CR8): guest-measured and hypervisor path lengths; "
+        "CPUID and a port read with and without the virtual PC")
     ex.add_argument("--out-dir", metavar="DIR",
                     help="where bench-exits.md goes (default docs)")
     ex.add_argument("--kernel", metavar="ELF")

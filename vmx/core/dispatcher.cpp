@@ -10,12 +10,23 @@ namespace {
 // line below; its exits read the qualification unless it says otherwise.
 constexpr bool kQualificationUnused = false;
 
+// Exits that cannot change what the local APIC or the virtual PC must
+// deliver (ExitRoute::quiet): their own state (CPUID view, MSRs other than
+// the APIC's, which WRMSR covers, CR0/CR3/CR4, XCR0, caches), hypercalls
+// (whose events and timers are VcpuState's, checked at every entry, and
+// whose interrupts to local APICs raise the attention in accept()), and
+// port I/O (the virtual PC's devices that matter raise vCPU 0's attention
+// themselves: PcPlatform::Watched).
+constexpr ExitReason kQuietExits[] = {ExitReason::cpuid,  ExitReason::vmcall,    ExitReason::rdmsr,
+                                      ExitReason::xsetbv, ExitReason::invd,      ExitReason::wbinvd,
+                                      ExitReason::cr_access, ExitReason::io_instruction};
+
 constexpr ExitRouteTable make_routes() {
   ExitRouteTable t;
   auto set = [&t](ExitReason r, ExitHandler h, bool reads_qualification = true) {
-    t.by_reason[static_cast<u16>(r)] = ExitRoute{h, reads_qualification};
+    t.by_reason[static_cast<u16>(r)] = ExitRoute{h, reads_qualification, false};
   };
-  for (ExitRoute& route : t.by_reason) route = ExitRoute{handle_unknown, true};
+  for (ExitRoute& route : t.by_reason) route = ExitRoute{handle_unknown, true, false};
   set(ExitReason::exception_or_nmi, handle_exception_or_nmi);
   set(ExitReason::external_interrupt, handle_external_interrupt, kQualificationUnused);
   set(ExitReason::triple_fault, handle_triple_fault, kQualificationUnused);
@@ -44,6 +55,7 @@ constexpr ExitRouteTable make_routes() {
   set(ExitReason::apic_access, handle_apic_access_exit);
   set(ExitReason::virtualized_eoi, handle_virtualized_eoi_exit);
   set(ExitReason::apic_write, handle_apic_write_exit);
+  for (ExitReason r : kQuietExits) t.by_reason[static_cast<u16>(r)].quiet = true;
   return t;
 }
 

@@ -27,6 +27,12 @@ struct ExitRoute {
   // False for exits whose qualification the SDM leaves undefined or whose
   // handler never reads it (SDM Vol. 3C 28.2.1): one VMREAD less.
   bool reads_qualification = true;
+  // True for exits that cannot change what the vCPU's local APIC or the
+  // virtual PC must deliver (CPUID, VMCALL, RDMSR, I/O: devices that matter
+  // raise it themselves, ...): every other exit raises the local APIC's
+  // attention, so the next entry runs the interrupt models
+  // (kernel/virt/attention.hpp).
+  bool quiet = false;
 };
 
 // One route per basic reason; the last entry (kExitReasonCount) is the
@@ -53,7 +59,12 @@ inline void decode_exit(ExitContext& ctx, Vmcs& vmcs) {
 inline void decode_exit(ExitContext& ctx) { decode_exit(ctx, ctx.vmcs); }
 
 // The handler for ctx.basic_reason (or the unknown-exit handler).
-[[nodiscard]] inline ExitAction dispatch(ExitContext& ctx) { return exit_route(ctx.basic_reason).handler(ctx); }
+// Raises the local APIC's attention first for an exit that is not quiet.
+[[nodiscard]] inline ExitAction dispatch(ExitContext& ctx) {
+  const ExitRoute& route = exit_route(ctx.basic_reason);
+  if (!route.quiet && ctx.lapic != nullptr) ctx.lapic->attention.raise();
+  return route.handler(ctx);
+}
 
 // Resume, inject and stop (dispatcher.cpp): the less frequent actions.
 bool apply_other(ExitContext& ctx, const ExitAction& action);
@@ -95,6 +106,10 @@ inline bool apply(ExitContext& ctx, const ExitAction& action) { return apply(ctx
 [[nodiscard]] ExitAction handle_triple_fault(ExitContext& ctx);
 [[nodiscard]] ExitAction handle_init_sipi(ExitContext& ctx);
 [[nodiscard]] ExitAction handle_ept_violation(ExitContext& ctx);
+// The I/O APIC's MMIO page (exit_ioapic.cpp): whether gpa is in it (and the
+// VM has one), and the emulated access.
+bool is_ioapic_access(const ExitContext& ctx, u64 gpa);
+[[nodiscard]] ExitAction handle_ioapic_access(ExitContext& ctx, u64 gpa, bool write);
 [[nodiscard]] ExitAction handle_ept_misconfiguration(ExitContext& ctx);
 [[nodiscard]] ExitAction handle_preemption_timer(ExitContext& ctx);
 [[nodiscard]] ExitAction handle_unknown(ExitContext& ctx);

@@ -52,6 +52,22 @@ bool takes_extint(VirtualLapic& lapic) {
 
 u64 earliest(u64 a, u64 b) { return a == 0 ? b : b == 0 ? a : (a < b ? a : b); }
 
+// With virtual-interrupt delivery, EOIs of level-triggered vectors must
+// exit (the EOI-exit bitmap, SDM Vol. 3C 25.6.8 and 30.1.4) so the I/O
+// APIC hears them: the bitmap follows the local APIC's TMR, which changes
+// when a level-triggered message is accepted.
+void sync_eoi_exit_bitmap(ExitContext& ctx, VirtualLapic& lapic) {
+  constexpr Vmcs64 kFields[4] = {Vmcs64::eoi_exit_bitmap0, Vmcs64::eoi_exit_bitmap1, Vmcs64::eoi_exit_bitmap2,
+                                 Vmcs64::eoi_exit_bitmap3};
+  u64 bitmap[4];
+  lapic.eoi_exit_bitmap(bitmap);
+  for (u32 i = 0; i < 4; ++i) {
+    if (bitmap[i] == ctx.vcpu.eoi_exit[i]) continue;
+    (void)ctx.vmcs.write(kFields[i], bitmap[i]);
+    ctx.vcpu.eoi_exit[i] = bitmap[i];
+  }
+}
+
 // Fires what is due and collects what the guest should take next.
 u64 collect_virtual_pc(ExitContext& ctx, u64 now) {
   VirtualLapic& lapic = *ctx.lapic;
@@ -65,9 +81,20 @@ u64 collect_virtual_pc(ExitContext& ctx, u64 now) {
     if (pic && v.pending_vector == 0 && pic->has_interrupt() && takes_extint(lapic)) v.pending_vector = pic->acknowledge();
   }
   if (lapic.take_nmi()) v.nmi_pending = true;
-  if (v.apicv) (void)sync_guest_interrupt_status(ctx, lapic);
-  else (void)collect_lapic_interrupt(ctx, lapic);
-  return earliest(next, v.timer_deadline);
+  if (v.apicv) {
+    (void)sync_guest_interrupt_status(ctx, lapic);
+    sync_eoi_exit_bitmap(ctx, lapic);
+  } else (void)collect_lapic_interrupt(ctx, lapic);
+  next = earliest(next, v.timer_deadline);
+  // What is still waiting behind the interrupt just collected has no exit
+  // of its own to announce it: the 8259's next request, a local APIC vector
+  // above the new PPR. Without a preemption timer a deadline is only
+  // noticed at an entry, so every entry looks, as before.
+  Pic8259Pair* pic = ctx.platform ? ctx.platform->pic() : nullptr;
+  if ((pic && pic->has_interrupt() && takes_extint(lapic)) || (!v.apicv && lapic.pending_vector() >= 0) ||
+      (v.preemption_timer == 0 && next != 0))
+    lapic.attention.raise();
+  return next;
 }
 
 }  // namespace
@@ -161,8 +188,11 @@ void deliver_pending(ExitContext& ctx) {
       (void)ctx.vmcs.write(Vmcs32::guest_interruptibility, blocking & ~kBlockingBySmi);
   }
   if (ctx.lapic) {
-    (void)prepare_virtual_pc(ctx);
-    if (v.nmi_pending && inject_nmi(ctx)) return;
+    if (ctx.lapic->attention.take()) (void)prepare_virtual_pc(ctx);
+    if (v.nmi_pending) {
+      if (inject_nmi(ctx)) return;
+      ctx.lapic->attention.raise();  // still pending: the next entry tries again
+    }
   }
   // Wait-for-SIPI blocks every event, and VM entry refuses to inject one
   // into it (SDM Vol. 3C 27.3.1.5): events wait until the vCPU starts.

@@ -16,10 +16,15 @@ namespace nucleo::vmx {
 void deliver_pending(ExitContext& ctx);
 
 // Called by the vCPU loop before every VM entry. Inline: the common case,
-// nothing armed and nothing pending, is one test and no call.
+// nothing armed, nothing pending and the local APIC's attention not raised
+// (kernel/virt/attention.hpp), is one test and no call. The device models
+// and the local APIC run only when their attention is raised (an exit that
+// may have touched them, an interrupt accepted, a device access) or a
+// deadline fired: the VMX-preemption timer is armed for the earliest one
+// (docs/devices.md, "When devices run").
 inline void prepare_entry(ExitContext& ctx) {
-  if ((ctx.vcpu.timer_deadline | ctx.vcpu.pending_vector | static_cast<u64>(ctx.vcpu.has_lapic) |
-       static_cast<u64>(ctx.vcpu.clear_smi_blocking) |
+  const u32 look = ctx.lapic != nullptr && ctx.lapic->attention.raised() ? 1u : 0u;
+  if ((ctx.vcpu.timer_deadline | ctx.vcpu.pending_vector | look | static_cast<u64>(ctx.vcpu.clear_smi_blocking) |
        __atomic_load_n(&ctx.vcpu.events_any, __ATOMIC_RELAXED)) != 0) [[unlikely]]
     deliver_pending(ctx);
 }
@@ -27,8 +32,10 @@ inline void prepare_entry(ExitContext& ctx) {
 // With a virtual PC: fires the local APIC's and the devices' expired timers,
 // takes a pending NMI, moves the 8259's interrupt (vCPU 0, virtual wire) and
 // the local APIC's into the entry, and sets the VMX-preemption timer to the
-// next deadline so the vCPU leaves the guest when a timer is due. Returns
-// the next deadline (guest TSC, 0: none).
+// next deadline so the vCPU leaves the guest when a timer is due. Raises
+// the local APIC's attention again when something is left that a later
+// entry must deliver without an exit to announce it. Returns the next
+// deadline (guest TSC, 0: none).
 u64 prepare_virtual_pc(ExitContext& ctx);
 
 // INIT (SDM Vol. 3A 10.4.2): the vCPU's local APIC resets, pending events

@@ -69,6 +69,9 @@ struct VcpuState {
   // it for the vCPUs of multi-vCPU VMs (vmx/core/event_delivery.cpp).
   bool clear_smi_blocking = false;
   bool nmi_pending = false;  // a virtual NMI waits for the guest to accept it
+  // The EOI-exit bitmap as last written (APIC virtualization): it follows
+  // the local APIC's TMR (vmx/core/event_delivery.cpp).
+  u64 eoi_exit[4] = {};
   u64 nmis_injected = 0;
   // Hypercall events (NUCLEO_HC_SEND_EVENT, channel doorbells) to a vCPU
   // without a local APIC: a 256-bit pending set any core may post into
@@ -119,6 +122,8 @@ struct ExitContext {
   // without them (the test VMs).
   VirtualLapic* lapic = nullptr;
   PcPlatform* platform = nullptr;
+  // The VM's I/O APIC (every vCPU reaches its MMIO page); nullptr: none.
+  IoApic* ioapic = nullptr;
   // What hypercalls may reach beyond this vCPU (other vCPUs, channels, the
   // VM's statistics); nullptr: only this vCPU (vmx/core/vcpu_hypercalls.hpp).
   HypercallEnv* hypercall_env = nullptr;

@@ -42,6 +42,8 @@ GuestPagingState paging_state(ExitContext& ctx) {
 
 ExitAction finish_io(ExitContext& ctx, ExitAction done) {
   if (ctx.vm.exit_requested) return ExitAction::stop_vm(StopReason::guest_exit, ctx.vm.requested_code);
+  if (ctx.vm.reset_requested) [[unlikely]]
+    return ExitAction::stop_vm(StopReason::reboot_requested);
   return done;
 }
 

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 // EPT violations (48) and misconfigurations (49). The VM's EPT maps its RAM
 // only, so a violation is an access outside the VM (or a write to a page a
-// migration holds read-only, retried): there is no MMIO device
-// model yet, so the VM stops with the address, the access and RIP, and
-// nothing outside it was touched. Qualification: SDM Vol. 3C Table 28-7.
+// migration holds read-only, retried) or to the I/O APIC's page, which is
+// emulated (exit_ioapic.cpp); anything else stops the VM with the address,
+// the access and RIP, and nothing outside it was touched. Qualification: SDM Vol. 3C Table 28-7.
 #include "vmx/core/dispatcher.hpp"
 #include "vmx/core/exit_helpers.hpp"
 
@@ -17,6 +17,7 @@ ExitAction handle_ept_violation(ExitContext& ctx) {
   // writable at its new frame (a violation after the move completed but
   // before this vCPU's translations were invalidated ends the same way).
   if (q.write() && ctx.vm.write_blocked_by_migration(gpa)) return ExitAction::resume();
+  if (!q.fetch() && is_ioapic_access(ctx, gpa)) return handle_ioapic_access(ctx, gpa, q.write());
   const char* access = q.fetch() ? "instruction fetch" : q.write() ? "write" : "read";
   ctx.vm.diagnose("{} of guest-physical {:#x} outside the VM's RAM (0-{:#x}) at RIP {:#x}", access, gpa,
                   ctx.vm.ram_size - 1, ctx.vmcs.read(VmcsNat::guest_rip));

@@ -94,11 +94,16 @@ Error GuestVm::boot(Sink& why) {
   setup.vcpu_count = c.core_count;
   setup.cmdline = cmdline.view();
   setup.fw_cfg_files = Span<const FwCfgFile>(g->fw_cfg_files, files.value());
+  setup.lapics = Span<VirtualLapic* const>(g->lapics, g->vcpu_count);
+  setup.kicker = &g->ioapic_kick;
   const Result<u64> rsdp = g->platform.attach(setup);
   if (!rsdp) {
     format(why, "its virtual PC cannot be built: {}", rsdp.error().what);
     return rsdp.error();
   }
+  // Level-triggered EOIs go to the I/O APIC (a new one after a restart).
+  for (u32 i = 0; i < g->vcpu_count; ++i)
+    if (g->lapics[i]) g->lapics[i]->set_eoi_listener(g->platform.ioapic());
   return load_guest_image(*g, c, cmdline.view(), *info, rsdp.value(), why);
 }
 
@@ -112,6 +117,7 @@ Error GuestVm::restart(Sink& why) {
   vm.exit_code = 0;
   vm.exit_requested = false;
   vm.requested_code = 0;
+  vm.reset_requested = false;
   vm.diagnostic_length = 0;
   vm.io.clear();
   platform.~PcPlatform();
@@ -201,6 +207,10 @@ void GuestVm::IpiKick::deliver(u32 target, IpiKind kind, u8 vector) {
     case IpiKind::init:  // taken in software at the target's next entry (prepare_virtual_pc)
     case IpiKind::fixed: vm_.kick(target, Kick::wake); break;
   }
+}
+
+void GuestVm::IoApicKick::kick(u32 vcpu, IpiKind kind) {
+  if (vcpu < vm_.vcpu_count) vm_.kick(vcpu, kind == IpiKind::nmi ? Kick::nmi : Kick::wake);
 }
 
 void GuestVm::post_event(u32 vcpu, u8 vector) {

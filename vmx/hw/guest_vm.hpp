@@ -90,6 +90,17 @@ struct GuestVm final : VmServices, ext::IsaServices {
     GuestVm& vm_;
   };
   IpiKick ipi_kick{*this};
+  // The I/O APIC's messages: the target's APIC already took the interrupt;
+  // its core is made to look as for an IPI of that kind.
+  class IoApicKick final : public VcpuKicker {
+   public:
+    explicit IoApicKick(GuestVm& vm) : vm_(vm) {}
+    void kick(u32 vcpu, IpiKind kind) override;
+
+   private:
+    GuestVm& vm_;
+  };
+  IoApicKick ioapic_kick{*this};
 
   // Page migration (vmx/hw/page_migration.cpp): frames reserved when the VM
   // was built, because no frame is allocated on a running VM's core: two

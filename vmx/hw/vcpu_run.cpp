@@ -97,6 +97,7 @@ void run_vcpu(Vcpu& v) {
   ExitContext ctx{vm, v.regs, v.state, vmcs, cpu, capabilities()};
   ctx.lapic = v.lapic;
   ctx.platform = v.state.id == 0 ? v.platform : nullptr;  // the devices' timers and the 8259 output go to vCPU 0
+  ctx.ioapic = v.platform ? v.platform->ioapic() : nullptr;
   v.state.tsc_hz = clock::tsc_hz();
   VcpuHypercallEnv hypercalls(ctx, v.services);
   ctx.hypercall_env = &hypercalls;

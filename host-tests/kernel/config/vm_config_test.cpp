@@ -47,7 +47,7 @@ constexpr const char* kTwoVms =
     "cmdline = \"console=ttyS0\"\n"
     "kind = \"unmodified\"\n"
     "on_crash = \"restart\"\n"
-    "devices = [\"uart\", \"debug-exit\", \"fw_cfg\", \"pit\", \"pic\", \"rtc\", \"pci\", \"acpi\", \"lapic\"]\n"
+    "devices = [\"uart\", \"debug-exit\", \"fw_cfg\", \"pit\", \"pic\", \"rtc\", \"pci\", \"acpi\", \"lapic\", \"ioapic\", \"reset\"]\n"
     "\n"
     "[[vm]]\n"
     "name = \"pv_b\"\n"
@@ -173,7 +173,7 @@ const LineError kLineErrors[] = {
     {"modules = \"a\"", 11, "expected an array of strings"},
     {"modules = [1]", 12, "expected a string"},
     {"devices = [\"uart\", \"floppy\"]", 20,
-     "unknown device (known: uart, debug-exit, fw_cfg, pit, pic, rtc, pci, acpi, lapic)"},
+     "unknown device (known: uart, debug-exit, fw_cfg, pit, pic, rtc, pci, acpi, lapic, ioapic, reset)"},
     {"devices = [\"uart\", \"uart\"]", 20, "device listed twice"},
     {"extensions = [\"vipi\", \"avx1024\"]", 23, "unknown extension (known: vipi, ipiv, vtlbi, pintr, vhlt, vnotify)"},
     {"extensions = [\"vtlbi\", \"vtlbi\"]", 24, "extension listed twice"},
@@ -201,6 +201,21 @@ TEST(VmConfig, GivenExtensionsWhenParsedThenTheirBitsAreSetAndApicOnesNeedTheLap
     EXPECT_FALSE(without_lapic.vm(0).valid) << name;
     EXPECT_EQ(error_of(without_lapic.vm(0).error), "6:14: extensions vipi, ipiv, pintr and vhlt need the \"lapic\" device");
   }
+}
+
+TEST(VmConfig, GivenTheIoApicAndResetDevicesWhenParsedThenTheirBitsAreSetAndTheIoApicNeedsTheLapic) {
+  const std::string head = "[[vm]]\nname = \"a\"\ncores = [1]\nmemory = \"16M\"\nkernel = \"k\"\n";
+  const Parsed both(head + "devices = [\"lapic\", \"ioapic\", \"reset\"]\n");
+  ASSERT_TRUE(both.vm(0).valid) << error_of(both.vm(0).error);
+  EXPECT_TRUE(both.vm(0).has(Device::ioapic));
+  EXPECT_TRUE(both.vm(0).has(Device::reset));
+  EXPECT_STREQ(device_name(Device::ioapic), "ioapic");
+  EXPECT_STREQ(device_name(Device::reset), "reset");
+  const Parsed reset_only(head + "devices = [\"reset\"]\n");
+  EXPECT_TRUE(reset_only.vm(0).valid) << error_of(reset_only.vm(0).error);
+  const Parsed no_lapic(head + "devices = [\"uart\", \"ioapic\"]\n");
+  EXPECT_FALSE(no_lapic.vm(0).valid);
+  EXPECT_EQ(error_of(no_lapic.vm(0).error), "6:11: device \"ioapic\" needs the \"lapic\" device");
 }
 
 TEST(VmConfig, GivenMemoryUpToThePciHoleWhenParsedThenAccepted) {

@@ -11,6 +11,7 @@
 
 #include "host-tests/support/vm_console_fake.hpp"
 #include "kernel/acpi/madt.hpp"
+#include "kernel/virt/lapic/virtual_lapic.hpp"
 #include "kernel/acpi/tables.hpp"
 
 namespace nucleo {
@@ -121,6 +122,75 @@ TEST(PcPlatform, GivenThePicAndAProgrammedPitWhenItsPeriodEndsThenIrq0IsPendingA
   r.platform.poll(r.clock.now);
   ASSERT_TRUE(r.platform.pic()->has_interrupt());
   EXPECT_EQ(r.platform.pic()->acknowledge(), 0x20u);
+}
+
+// A real PC wires each ISA IRQ to the 8259 pair and to the I/O APIC: the
+// PIT's IRQ 0 on GSI 2 (the MADT's override), the UART's IRQ 4 on pin 4.
+// The I/O APIC delivers into the VM's local APIC; the reset device and the
+// tables come with it.
+struct IoApicRig : Rig {
+  LapicPage page{};
+  VirtualLapic lapic{page, clock, LapicConfig{}};
+  VirtualLapic* lapics[1] = {&lapic};
+  Result<u64> attach_all() {
+    PcPlatformSetup s;
+    for (Device d : {Device::uart, Device::pit, Device::pic, Device::ioapic, Device::reset, Device::pci, Device::acpi})
+      s.devices |= device_bit(d);
+    s.vcpu_count = 1;
+    s.lapics = Span<VirtualLapic* const>(lapics, 1);
+    lapic.write(vlapic::kSvr, 0x1FF);
+    return platform.attach(s);
+  }
+  void route(u32 pin, u8 vector) {
+    IoApic& io = *platform.ioapic();
+    io.write(IoApic::kRegSelect, IoApic::kRegTable + 2 * pin);
+    io.write(IoApic::kWindow, vector);  // fixed, edge, physical APIC ID 0, unmasked
+  }
+};
+
+TEST(PcPlatform, GivenAnIoApicWhenThePitAndTheUartRaiseTheirIrqsThenTheyReachTheLocalApicThroughGsi2AndPin4) {
+  IoApicRig r;
+  ASSERT_TRUE(r.attach_all().ok());
+  ASSERT_NE(r.platform.ioapic(), nullptr);
+  r.route(2, 0x30);
+  r.route(4, 0x34);
+  r.vm.io.out(0x43, 1, 0x34);  // channel 0, lo/hi, mode 2, about 1 ms
+  r.vm.io.out(0x40, 1, 0xA9);
+  r.vm.io.out(0x40, 1, 0x04);
+  EXPECT_TRUE(r.lapic.attention.take()) << "a PIT write raises vCPU 0's attention";
+  r.clock.now = r.platform.next_deadline_tsc();
+  r.platform.poll(r.clock.now);
+  EXPECT_EQ(r.lapic.pending_vector(), 0x30);
+  EXPECT_EQ(r.platform.pic()->irr(false) & 1u, 1u) << "and the 8259's IRQ 0 as well";
+  r.lapic.acknowledge(0x30);
+  r.lapic.eoi();
+  r.vm.io.out(0x3FC, 1, 0x08);  // MCR: OUT2 gates the UART's interrupt onto the bus
+  r.vm.io.out(0x3F9, 1, 0x02);  // IER: THR empty, which it is
+  EXPECT_EQ(r.lapic.pending_vector(), 0x34);
+  // The MADT says where, and the reset register is in the FADT.
+  RamMemory mem(r.ram);
+  const Result<acpi::Rsdp> parsed = acpi::parse_rsdp(mem.read(0xE0000, 36));
+  ASSERT_TRUE(parsed.ok());
+  auto madt = std::make_unique<acpi::Madt>();
+  ASSERT_TRUE(acpi::parse_madt(acpi::find_table(mem, parsed.value(), "APIC").value(), *madt).ok());
+  ASSERT_EQ(madt->ioapic_count, 1u);
+  EXPECT_EQ(madt->ioapics[0].address, IoApic::kBase);
+  EXPECT_EQ(madt->overrides[0].gsi, 2u);
+  const Bytes fadt = acpi::find_table(mem, parsed.value(), "FACP").value();
+  EXPECT_EQ(fadt[116 + 4], 0xF9);  // RESET_REG address 0xCF9
+  EXPECT_EQ(fadt[128], ResetControl::kFadtResetValue);
+  // 0xCF9 is the reset register now, 0xCF8 still CONFIG_ADDRESS.
+  r.vm.io.out(0xCF8, 4, 0x80000000);
+  EXPECT_EQ(r.in(0xCF8, 4), 0x80000000u);
+  r.vm.io.out(0xCF9, 1, ResetControl::kFadtResetValue);
+  EXPECT_TRUE(r.vm.reset_requested);
+}
+
+TEST(PcPlatform, GivenNoIoApicWhenAttachedThenThereIsNoneAndTheMadtListsNone) {
+  Rig r;
+  ASSERT_TRUE(r.attach({Device::pic, Device::acpi}).ok());
+  EXPECT_EQ(r.platform.ioapic(), nullptr);
+  EXPECT_EQ(r.in(0xCF9), 0xFFu) << "no reset device: unclaimed";
 }
 
 }  // namespace

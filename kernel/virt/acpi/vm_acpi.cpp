@@ -12,6 +12,9 @@ constexpr usize kFadtSize = 244;         // FADT revision 4 (ACPI 3.0/4.0 layout
 constexpr usize kMadtFixedSize = 44;     // header + local APIC address + flags
 constexpr usize kLocalApicEntry = 8;     // Processor Local APIC structure (5.2.12.2)
 constexpr usize kLocalX2ApicEntry = 16;  // Processor Local x2APIC structure (5.2.12.12)
+constexpr usize kIoApicEntry = 12;       // I/O APIC structure (5.2.12.3)
+constexpr usize kOverrideEntry = 10;     // Interrupt Source Override structure (5.2.12.5)
+constexpr u64 kIoApicBase = 0xFEC00000;
 // APIC IDs from 255 up need x2APIC entries (255 is the xAPIC broadcast ID);
 // below 255 the spec requires Local APIC entries (5.2.12.12).
 constexpr u32 kFirstX2ApicId = 255;
@@ -23,6 +26,7 @@ constexpr u32 kFlagPowerButton = 1u << 4;     // no fixed-feature power button
 constexpr u32 kFlagSleepButton = 1u << 5;     // no fixed-feature sleep button
 constexpr u32 kFlagFixRtc = 1u << 6;          // no RTC wake status in PM1
 constexpr u32 kFlagHeadless = 1u << 12;       // no monitor, keyboard or mouse to detect
+constexpr u32 kFlagResetRegSup = 1u << 10;    // RESET_REG_SUP: RESET_REG works
 constexpr u32 kFlagForcePhysical = 1u << 19;  // FORCE_APIC_PHYSICAL_DESTINATION_MODE
 // IAPC_BOOT_ARCH (Table 5.11).
 constexpr u16 kBootLegacyDevices = 1u << 0;
@@ -31,6 +35,7 @@ constexpr u16 kBootMsiNotSupported = 1u << 3;
 constexpr u16 kBootCmosRtcNotPresent = 1u << 5;
 // Generic Address Structure (5.2.3.2).
 constexpr u8 kSpaceSystemIo = 1;
+constexpr u8 kAccessByte = 1;
 constexpr u8 kAccessWord = 2;
 constexpr u8 kAccessDword = 3;
 
@@ -39,10 +44,11 @@ struct Layout {
   usize madt_size;
 };
 
-Layout plan(u32 cpus) {
+Layout plan(u32 cpus, bool ioapic) {
   const u32 xapic = min(cpus, kFirstX2ApicId);
   Layout l{};
-  l.madt_size = kMadtFixedSize + xapic * kLocalApicEntry + (cpus - xapic) * kLocalX2ApicEntry;
+  l.madt_size = kMadtFixedSize + xapic * kLocalApicEntry + (cpus - xapic) * kLocalX2ApicEntry +
+                (ioapic ? kIoApicEntry + kOverrideEntry : 0);
   l.rsdp = kBiosAreaStart;                    // 16-byte aligned, where the scan starts
   l.facs = align_up(l.rsdp + kRsdpSize, 64);  // the FACS must be 64-byte aligned (5.2.10)
   l.dsdt = align_up(l.facs + kFacsSize, 16);
@@ -152,7 +158,12 @@ void write_fadt(GuestBytes& g, const Layout& l, const VmAcpiConfig& c) {  // 5.2
   // More than 8 xAPICs cannot all be reached in flat logical mode (5.2.9.4 / SDM Vol. 3A 11.6.2.2).
   if (c.cpu_count > 8) flags |= kFlagForcePhysical;
   g.le(t + 112, flags, 4);  // TMR_VAL_EXT (bit 8) clear: the PM timer has 24 bits
-  // RESET_REG stays zero and RESET_REG_SUP clear: no reset register modelled.
+  if (c.reset_port != 0) {  // RESET_REG (offset 116) and RESET_VALUE (128)
+    flags |= kFlagResetRegSup;
+    g.le(t + 112, flags, 4);
+    g.gas(t + 116, kSpaceSystemIo, 8, kAccessByte, c.reset_port);
+    g.le(t + 128, c.reset_value, 1);
+  }
   g.le(t + 132, l.facs, 8);  // X_FIRMWARE_CTRL
   g.le(t + 140, l.dsdt, 8);  // X_DSDT
   if (c.pm1a_event_port != 0) g.gas(t + 148, kSpaceSystemIo, 32, kAccessWord, c.pm1a_event_port);
@@ -161,7 +172,7 @@ void write_fadt(GuestBytes& g, const Layout& l, const VmAcpiConfig& c) {  // 5.2
   g.seal(t, kFadtSize);
 }
 
-void write_madt(GuestBytes& g, const Layout& l, u32 cpus) {  // 5.2.12
+void write_madt(GuestBytes& g, const Layout& l, u32 cpus, bool ioapic) {  // 5.2.12
   g.header(l.madt, "APIC", l.madt_size, 3);                  // revision 3: ACPI 4.0, x2APIC entries
   g.le(l.madt + 36, kLocalApicBase, 4);
   g.le(l.madt + 40, 1, 4);  // PCAT_COMPAT: the 8259 pair exists (and must be masked to use the APIC)
@@ -182,6 +193,23 @@ void write_madt(GuestBytes& g, const Layout& l, u32 cpus) {  // 5.2.12
       g.le(e + 12, id, 4);  // ACPI processor UID
       e += kLocalX2ApicEntry;
     }
+  }
+  if (ioapic) {
+    g.le(e, 1, 1);  // type 1: I/O APIC
+    g.le(e + 1, kIoApicEntry, 1);
+    g.le(e + 2, 0, 1);  // I/O APIC ID 0 (its ID register's reset value), as QEMU's tables say
+    g.le(e + 4, kIoApicBase, 4);
+    g.le(e + 8, 0, 4);  // global system interrupt base: its pins are GSIs 0-23
+    e += kIoApicEntry;
+    // ISA IRQ 0 (the PIT) arrives on GSI 2, as on every PC chipset; the
+    // other ISA IRQs are identity-mapped and need no entry. Flags 0:
+    // polarity and trigger conform to the bus (ISA: active high, edge).
+    g.le(e, 2, 1);  // type 2: Interrupt Source Override
+    g.le(e + 1, kOverrideEntry, 1);
+    g.le(e + 2, 0, 1);  // bus 0: ISA
+    g.le(e + 3, 0, 1);  // source: IRQ 0
+    g.le(e + 4, 2, 4);  // GSI 2
+    g.le(e + 8, 0, 2);  // MPS INTI flags
   }
   g.seal(l.madt, l.madt_size);
 }
@@ -207,7 +235,7 @@ Result<VmAcpiTables> build_vm_acpi(const VmAcpiConfig& config, Span<u8> ram) {
   if (config.cpu_count > kMaxVmAcpiCpus)
     return make_error(Status::invalid_argument, "more vCPUs than the ACPI tables describe (512)", config.cpu_count);
   if (config.pm_timer_port == 0) return make_error(Status::invalid_argument, "the ACPI PM timer needs an I/O port");
-  const Layout l = plan(config.cpu_count);
+  const Layout l = plan(config.cpu_count, config.ioapic);
   if (l.end > kBiosAreaEnd)  // cannot happen for 512 vCPUs (about 8.5 KiB); kept as the guard
     return make_error(Status::out_of_memory, "ACPI tables do not fit in the BIOS area", l.end);
 
@@ -216,7 +244,7 @@ Result<VmAcpiTables> build_vm_acpi(const VmAcpiConfig& config, Span<u8> ram) {
   write_facs(g, l);
   write_dsdt(g, l);
   write_fadt(g, l, config);
-  write_madt(g, l, config.cpu_count);
+  write_madt(g, l, config.cpu_count, config.ioapic);
   write_roots(g, l);
   write_rsdp(g, l);
   return VmAcpiTables{l.rsdp, l.end};

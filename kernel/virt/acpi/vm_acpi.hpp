@@ -32,6 +32,13 @@ struct VmAcpiConfig {
   // IAPC_BOOT_ARCH (ACPI 6.5, 5.2.9.3): what the platform really has.
   bool legacy_devices = true;  // ISA devices an OS must drive (COM1, PIT, RTC)
   bool cmos_rtc = true;        // an MC146818 at ports 0x70/0x71
+  // The I/O APIC (MADT type 1, ID 0 at 0xFEC00000, GSI base 0) and the ISA
+  // override IRQ 0 -> GSI 2 that goes with it.
+  bool ioapic = false;
+  // FADT RESET_REG: a byte in system I/O and the value that resets
+  // (0: none, RESET_REG_SUP clear).
+  u16 reset_port = 0;
+  u8 reset_value = 0;
   // Never claimed because nothing models them: an 8042 keyboard controller
   // (bit 1 stays clear) and VGA (bit 2 "VGA not present" is set).
 };

@@ -230,8 +230,7 @@ u64 CmosRtc::next_irq_deadline_tsc() const {
   const u64 rate = periodic_hz();
   if ((enabled & kCPf) && rate) {
     const u64 tick = mul_div(flags_seen_tsc_, rate, hz) + 1;
-    u64 t = mul_div(tick, hz, rate);
-    while (mul_div(t, rate, hz) < tick) ++t;
+    const u64 t = mul_div_inverse(tick, rate, hz);  // closed form: no loop a guest's rate could stretch
     if (next == 0 || t < next) next = t;
   }
   return next;

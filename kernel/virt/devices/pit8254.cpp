@@ -100,12 +100,17 @@ u64 Pit8254::edges_up_to(const Channel& c, u64 e) const {
   }
 }
 
+// The first guest TSC at which ticks_since() reaches `pulse`. Works on a
+// copy of the channel's base and carried pulses, never on the live channel,
+// and has no loop (issue 13, hole 6: a round-up loop that re-read a base
+// another vCPU was reprogramming ran for as many steps as the base moved).
 u64 Pit8254::tsc_of_pulse(const Channel& c, u64 pulse) const {
   const u64 hz = clock_.tsc_hz();
-  if (pulse <= c.carried || hz == 0) return 0;
-  const u64 ticks = pulse - c.carried;
-  u64 t = c.base_tsc + mul_div(ticks, hz, kInputHz);
-  while (ticks_since(c.base_tsc, t) < ticks) ++t;  // round up: at most a step or two
+  const u64 base = c.base_tsc, carried = c.carried;
+  if (pulse <= carried || hz == 0) return 0;
+  const u64 ticks = pulse - carried;
+  const u64 d = mul_div_inverse(ticks, kInputHz, hz);
+  const u64 t = d > UINT64_MAX - base ? UINT64_MAX : base + d;
   return t == 0 ? 1 : t;
 }
 

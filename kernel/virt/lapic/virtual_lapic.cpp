@@ -261,20 +261,25 @@ bool VirtualLapic::accept(u8 vector, IpiKind kind, bool level) {
   const LapicMode m = mode();
   if (m == LapicMode::disabled) return false;  // globally disabled: nothing is delivered
   switch (kind) {
-    case IpiKind::nmi: __atomic_store_n(&nmi_pending_, 1u, __ATOMIC_RELEASE); return true;
-    case IpiKind::init: __atomic_store_n(&init_pending_, 1u, __ATOMIC_RELEASE); return true;
-    case IpiKind::sipi: __atomic_store_n(&sipi_pending_, 0x100u | vector, __ATOMIC_RELEASE); return true;
+    case IpiKind::nmi: __atomic_store_n(&nmi_pending_, 1u, __ATOMIC_RELEASE); attention.raise(); return true;
+    case IpiKind::init: __atomic_store_n(&init_pending_, 1u, __ATOMIC_RELEASE); attention.raise(); return true;
+    case IpiKind::sipi:
+      __atomic_store_n(&sipi_pending_, 0x100u | vector, __ATOMIC_RELEASE);
+      attention.raise();
+      return true;
     case IpiKind::fixed: break;
   }
   if (!software_enabled()) return false;  // only INIT, NMI, SMI and SIPI get through (11.4.7.2)
   if (vector < 16) {
     record_error(kEsrReceiveIllegalVector);
+    attention.raise();
     return true;
   }
   const u32 word = vector >> 5, bit = 1u << (vector & 31);
   // The trigger mode first, so the owner sees it whenever it sees the bit.
   if (level) __atomic_fetch_or(&incoming_tmr_[word], bit, __ATOMIC_RELEASE);
   __atomic_fetch_or(&incoming_irr_[word], bit, __ATOMIC_RELEASE);
+  attention.raise();  // after the bit: the owner that takes the flag then sees it
   // Both are locked read-modify-writes: whoever finds incoming_any_ set
   // knows the owner has not yet taken it (sync_incoming exchanges it for 0
   // before it reads the bitmap), so it will see this bit without a kick.
@@ -328,13 +333,18 @@ void VirtualLapic::eoi() {
   const i32 v = page_.highest(kIsr);
   if (v < 0) return;  // an EOI with nothing in service changes nothing
   page_.clear_bit(kIsr, static_cast<u8>(v));
-  if (page_.test(kTmr, static_cast<u8>(v))) ++stats_.level_eois;
   update_ppr();
+  if (page_.test(kTmr, static_cast<u8>(v))) level_eoi(static_cast<u8>(v));
 }
 
 void VirtualLapic::after_virtual_eoi(u8 vector) {
   sync_incoming();
-  if (page_.test(kTmr, vector)) ++stats_.level_eois;
+  if (page_.test(kTmr, vector)) level_eoi(vector);
+}
+
+void VirtualLapic::level_eoi(u8 vector) {
+  ++stats_.level_eois;
+  if (eoi_listener_) eoi_listener_->level_eoi(vector);
 }
 
 u16 VirtualLapic::guest_interrupt_status() {

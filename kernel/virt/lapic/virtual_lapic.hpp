@@ -23,6 +23,7 @@
 
 #include "kernel/lib/span.hpp"
 #include "kernel/lib/types.hpp"
+#include "kernel/virt/attention.hpp"
 #include "kernel/virt/guest_clock.hpp"
 #include "kernel/virt/lapic/lapic_page.hpp"
 #include "kernel/virt/lapic/lapic_regs.hpp"
@@ -53,6 +54,17 @@ class IpiSink {
   ~IpiSink() = default;
 };
 
+// Who hears the EOIs of level-triggered vectors: the I/O APIC, which
+// clears the Remote IRR of the entries with that vector (the EOI message of
+// SDM Vol. 3A 11.8.5; 82093AA data sheet 3.2.4, Remote IRR).
+class EoiListener {
+ public:
+  virtual void level_eoi(u8 vector) = 0;
+
+ protected:
+  ~EoiListener() = default;
+};
+
 struct LapicConfig {
   u32 id = 0;             // vCPU index = APIC ID (xAPIC: 8 bits)
   u32 vcpu_count = 1;     // vCPUs in the VM: IPI destinations at or above are dropped
@@ -74,7 +86,7 @@ struct LapicStats {
   u64 ipis_dropped = 0;        // a destination outside the VM, or no sink for another vCPU
   u64 ipis_refused = 0;        // SMI, ExtINT, reserved delivery modes
   u64 ipis_illegal_vector = 0; // fixed/lowest-priority with vector < 16
-  u64 level_eois = 0;          // EOIs of level-triggered vectors (an I/O APIC would be told)
+  u64 level_eois = 0;          // EOIs of level-triggered vectors (the I/O APIC is told)
   u64 timer_fired = 0;
   DeliveryMode last_refused = DeliveryMode::fixed;
 };
@@ -88,6 +100,13 @@ class VirtualLapic {
   // The VM's local APICs, indexed by vCPU (nullptr: not created), for
   // logical destinations; and where IPIs to other vCPUs go.
   void connect(Span<VirtualLapic* const> vm_lapics, IpiSink* sink);
+  // Where EOIs of level-triggered vectors go (nullptr: nowhere, no I/O APIC).
+  void set_eoi_listener(EoiListener* listener) { eoi_listener_ = listener; }
+
+  // Raised by accept() whenever something became pending, and by the exit
+  // path for every exit that may have touched this APIC; the entry path
+  // runs the model only when it is (kernel/virt/attention.hpp).
+  Attention attention;
 
   // Power-up state (11.4.7.1, 11.12.5.1): xAPIC mode, SVR 0xFF (software
   // disabled), every LVT masked, DFR all ones, everything else 0.
@@ -180,6 +199,7 @@ class VirtualLapic {
   void write_timer_initial(u32 value);
   void write_timer_divide(u32 value);
   void update_ppr();
+  void level_eoi(u8 vector);
   void record_error(u32 bits);
   void latch_esr();
   void set_id_registers();
@@ -198,6 +218,7 @@ class VirtualLapic {
   u64 apic_base_ = 0;
   Span<VirtualLapic* const> peers_;
   IpiSink* sink_ = nullptr;
+  EoiListener* eoi_listener_ = nullptr;
   LapicStats stats_;
 
   // Written by other cores (atomics only).

@@ -337,3 +337,53 @@ TEST(VmAcpi, GivenBadInputWhenBuiltThenAClearErrorAndNothingWritten) {
 
 }  // namespace
 }  // namespace nucleo
+
+namespace nucleo {
+namespace {
+
+// With the I/O APIC: its MADT entry (ID 0, 0xFEC00000, GSI base 0) and the
+// ISA override IRQ 0 -> GSI 2, after the processors, read back by the
+// hypervisor's own MADT parser.
+TEST(VmAcpi, GivenAnIoApicWhenTheMadtIsParsedThenItListsTheIoApicAndTheIrq0ToGsi2Override) {
+  Rig r;
+  VmAcpiConfig c;
+  c.cpu_count = 3;
+  c.ioapic = true;
+  r.build(c);
+  acpi::Madt madt;
+  ASSERT_TRUE(acpi::parse_madt(r.table("APIC"), madt).ok());
+  EXPECT_EQ(madt.cpu_count, 3u);
+  EXPECT_EQ(madt.unknown_entries, 0u);
+  ASSERT_EQ(madt.ioapic_count, 1u);
+  EXPECT_EQ(madt.ioapics[0].id, 0u);
+  EXPECT_EQ(madt.ioapics[0].address, 0xFEC00000u);
+  EXPECT_EQ(madt.ioapics[0].gsi_base, 0u);
+  ASSERT_EQ(madt.override_count, 1u);
+  EXPECT_EQ(madt.overrides[0].bus, 0u);
+  EXPECT_EQ(madt.overrides[0].source, 0u);
+  EXPECT_EQ(madt.overrides[0].gsi, 2u);
+  EXPECT_EQ(madt.overrides[0].flags, 0u);
+  EXPECT_EQ(r.table("APIC").size(), 44u + 3 * 8 + 12 + 10);
+  EXPECT_EQ(sum(r.table("APIC")), 0);
+}
+
+// FADT RESET_REG (offset 116, a GAS) and RESET_VALUE (128) with
+// RESET_REG_SUP (flags bit 10), ACPI 6.5 Table 5.9 / 5.10.
+TEST(VmAcpi, GivenAResetPortWhenBuiltThenTheFadtNamesTheByteRegisterAndValueAndSetsResetRegSup) {
+  Rig r;
+  VmAcpiConfig c;
+  c.reset_port = 0xCF9;
+  c.reset_value = 0x06;
+  r.build(c);
+  const u8* t = r.table("FACP").data();
+  EXPECT_EQ(ByteVec(t + 116, t + 128), (ByteVec{1, 8, 0, 1, 0xF9, 0x0C, 0, 0, 0, 0, 0, 0}));
+  EXPECT_EQ(t[128], 0x06);
+  EXPECT_NE(load_le32(t + 112) & (1u << 10), 0u);
+  EXPECT_EQ(sum(r.table("FACP")), 0);
+  Rig plain;
+  plain.build(1);
+  EXPECT_EQ(load_le32(plain.table("FACP").data() + 112) & (1u << 10), 0u) << "no reset register: flag clear";
+}
+
+}  // namespace
+}  // namespace nucleo
