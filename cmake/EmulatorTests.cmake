@@ -109,6 +109,27 @@ nucleo_boot_test(NAME smp_serial EMULATOR qemu ARGS
   --cores 4 --expect-code 20 --expect-field cpus_online=4 --expect-field smp_mode=serial
   ${NUCLEO_SMP_CHECKS} -- smp=serial)
 
+# UEFI (q35 + OVMF) with 4 and 16 CPUs, and the same machine booted by
+# BIOS: each must end with the same kernel result (the fields below).
+# The 4-CPU UEFI boot also reads the screen: a QEMU screendump after the
+# kernel powered off must show the banner as the title row and the
+# `cores online` line, pixel for pixel as the framebuffer console draws
+# them (font, colours, grid: tools/nucleolib/screen.py).
+set(NUCLEO_SAME_RESULT
+  --expect-code 20 --expect-field status=no-vmx --expect-field vmx_cores=0
+  --expect-field smp_mode=parallel --expect "${NUCLEO_BANNER}")
+nucleo_boot_test(NAME bios_q35_4 EMULATOR qemu ARGS
+  --machine q35 --cores 4 --expect-field cpus_online=4 --expect-field cpus_expected=4
+  ${NUCLEO_SAME_RESULT} ${NUCLEO_SMP_CHECKS} --expect "consoles: serial 0x3f8, VGA text$")
+nucleo_boot_test(NAME uefi_q35_4 EMULATOR qemu ARGS
+  --uefi --machine q35 --cores 4 --expect-field cpus_online=4 --expect-field cpus_expected=4
+  ${NUCLEO_SAME_RESULT} ${NUCLEO_SMP_CHECKS}
+  --expect "^console: framebuffer [0-9]+x[0-9]+x(24|32) at 0x"
+  --expect-screen-title "${NUCLEO_BANNER}" --expect-screen "^cores online: 4/4 ")
+nucleo_boot_test(NAME uefi_q35_16 EMULATOR qemu ARGS
+  --uefi --machine q35 --cores 16 --expect-field cpus_online=16 --expect-field cpus_expected=16
+  ${NUCLEO_SAME_RESULT} ${NUCLEO_SMP_CHECKS} --expect "cores online: 16/16")
+
 # What every test VM must show: each exit class the test guest exercises.
 set(NUCLEO_VM_CHECKS
   --expect "^\\[vm0\\] cpuid: hypervisor leaf 0x40000000 says NucleoNucleo: ok"

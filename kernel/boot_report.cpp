@@ -56,6 +56,11 @@ void finish(ExitCode code, Str status) {
   json.close();
   line.write("\n");
 
+  // What the consoles cost this run (tools/nucleo bench console).
+  char timing[400];
+  BufferSink timing_text(timing, sizeof timing);
+  console::describe_timing(timing_text);
+  log::debug("console: {}", timing_text.view());
   log::info("nucleo: finished with status {} (code {}), powering off", status, static_cast<u8>(code));
   console::write(line.view());
   power::power_off(static_cast<u8>(code));

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MIT
-"""Command line of tools/nucleo: `run`, `test`, `iso` and `bench`.
+"""Command line of tools/nucleo: `run`, `test`, `iso`, `bench`, `isa-docs`
+and `vmx-caps`.
 
 Everything after `--` is the kernel's command line (joined with spaces);
 `test` passes all its arguments through to ctest untouched. Exit status:
@@ -62,10 +63,23 @@ def _parser() -> argparse.ArgumentParser:
                    "(extra args go to ctest)")
     sub.add_parser("isa-docs", help="regenerate docs/isa/ and "
                    "guests/include/nucleo/isa.h from the proposal table")
-    mk = sub.add_parser("iso", help="build the kernel and a bootable ISO")
+    mk = sub.add_parser("iso", help="build the kernel and a bootable ISO "
+                        "for real machines: a GRUB menu with the chosen "
+                        "configuration, every shipped one and the test VMs")
     mk.add_argument("-o", "--output", metavar="FILE",
-                    help="default: cached under <build>/iso/")
+                    help="default: <build>/nucleo.iso")
+    mk.add_argument("--config", metavar="FILE",
+                    help="the default entry's VM configuration (it and its "
+                    "images go on the ISO); default configs/demo.toml; "
+                    "'none': the test VMs")
     mk.add_argument("--kernel", metavar="ELF")
+    vc = sub.add_parser("vmx-caps", help="nucleo's capability report (boot "
+                        "lines, verdict, feature table) for a recorded "
+                        "capability-MSR file (dump=vmx)")
+    vc.add_argument("file", nargs="?", metavar="FILE",
+                    default="host-tests/data/vmx/kvm_nested_intel.txt")
+    vc.add_argument("--write", action="store_true",
+                    help="rewrite FILE's table in docs/running.md")
     bn = sub.add_parser("bench", help="benchmarks; results go to docs/")
     which = bn.add_subparsers(dest="bench", required=True)
     smp = which.add_parser(
@@ -178,15 +192,54 @@ def cmd_run(args, cmdline: str) -> int:
     return res.exit_code
 
 
+def _menu_entry(config: Path | None, cmdline: str) -> iso.MenuEntry:
+    """A menu entry booting `config` (None: the test VMs); ValueError when
+    an image it names is missing."""
+    if config is None:
+        return iso.MenuEntry("nucleo: test VMs (no configuration)", cmdline)
+    found = vm_config.images(config)
+    if found.problems:
+        raise ValueError("; ".join(found.problems))
+    return iso.MenuEntry(f"nucleo: {config.name}", cmdline, found.modules)
+
+
 def cmd_iso(args, cmdline: str) -> int:
+    """An ISO for real machines: GRUB's menu waits iso.MENU_TIMEOUT s, then
+    boots the first entry (--config); every shipped configuration and the
+    test VMs follow. Each entry gets the same kernel command line."""
     packages.ensure(["iso"] + ([] if args.kernel else ["build"]))
     kernel = _kernel(args.kernel)
-    if args.output:
-        out = iso.make_iso(kernel, cmdline, args.output)
-    else:
-        out = iso.cached_iso(kernel, cmdline, build.build_dir() / "iso")
+    build.build(vm_config.GUESTS_TARGET)
+    first = _config_path(args.config)
+    entries = [_menu_entry(first, cmdline)]
+    shipped = sorted(vm_config.DEMO_CONFIG.parent.glob("*.toml"))
+    for config in shipped:
+        if first is not None and config.resolve() == first.resolve():
+            continue
+        try:
+            entries.append(_menu_entry(config, cmdline))
+        except ValueError as exc:
+            print(f"nucleo: no menu entry for {config.name}: {exc}",
+                  file=sys.stderr)
+    if first is not None:
+        entries.append(_menu_entry(None, cmdline))
+    out = Path(args.output or build.build_dir() / "nucleo.iso")
+    iso.make_menu_iso(kernel, entries, out, iso.MENU_TIMEOUT)
+    for entry in entries:
+        print(f"  {entry.title}", file=sys.stderr)
     print(out)
     return 0
+
+
+def cmd_vmx_caps(args) -> int:
+    """Runs nucleo-vmx-caps, nucleo's own capability code on the host."""
+    packages.ensure(["build"])
+    build.configure(force=False)
+    build.build("nucleo-vmx-caps")
+    tool = build.build_dir() / "host-tests" / "nucleo-vmx-caps"
+    argv = [str(tool)] + (["--write", "docs/running.md"] if args.write else [])
+    return subprocess.run(argv + [args.file], cwd=build.repo_root(),
+                          check=False).returncode
 
 
 def cmd_test(extra: list[str]) -> int:
@@ -221,6 +274,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_run(args, cmdline)
         if args.command == "isa-docs":
             return cmd_isa_docs()
+        if args.command == "vmx-caps":
+            return cmd_vmx_caps(args)
         if args.command == "bench" and args.bench == "fv-pv":
             return bench_fvpv.cmd_fvpv(args, cmdline, _kernel)
         if args.command == "bench" and args.bench == "isa":
