@@ -7,9 +7,9 @@
 // Speed: the console keeps a copy of the character grid and draws only the
 // cells whose character or colour changed, so spaces over spaces cost
 // nothing; it never reads the framebuffer (slow on real hardware, where it
-// is uncached or write-combining). Scrolling moves the grid up by a quarter
-// of the screen at once and redraws what changed, which amortises the redraw
-// over that many lines (docs/bench-console.md). Pure code: it only stores to
+// is uncached or write-combining). Scrolling moves the grid up by half the
+// screen at once and redraws what changed, which amortises the redraw over
+// that many lines (docs/bench-console.md). Pure code: it only stores to
 // the pixels it was given, so host tests render into a buffer.
 #pragma once
 
@@ -63,10 +63,15 @@ class FramebufferConsole final : public Device {
   void set_cell(u32 column, u32 row, Cell cell);
   void draw(u32 column, u32 row, Cell cell);
   void store_pixel(u8* at, u32 value) const;
+  void prepare_nibbles(u8 colour);
+  static void copy_pixels(u8* to, const u8* from, u32 bytes);
   Cell blank() const { return Cell{' ', colours(black, black)}; }
 
   u8* pixels_ = nullptr;
   u32 pitch_ = 0, bytes_per_pixel_ = 0, scale_ = 1;
+  static constexpr u16 kNoColour = 0x100;
+  u16 nibbles_for_ = kNoColour;  // the colour pair nibbles_ holds
+  u8 nibbles_[16][16] = {};      // 4 pixels per nibble value (up to 16 bytes)
   u32 columns_ = 0, rows_ = 0;
   u32 x_ = 0, y_ = 0;           // cursor; y_ == rows_ means "scroll first"
   bool title_done_ = false;      // the first line has been written to row 0

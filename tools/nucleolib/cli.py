@@ -15,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import bench, bench_exits, bench_fvpv, bench_isa, build, console, iso, packages, vm_config
+from . import bench, bench_console, bench_exits, bench_fvpv, bench_isa, build, console, iso, packages, vm_config
 from .emulator import exit_on_sigterm
 
 
@@ -126,6 +126,14 @@ def _parser() -> argparse.ArgumentParser:
     ia.add_argument("--from-logs", action="store_true",
                     help="no boots: rewrite the report from the consoles "
                     "kept in <build>/bench-isa")
+    cn = which.add_parser(
+        "console", help="console cost per line (serial, VGA text, the "
+        "framebuffer at several sizes) in QEMU -icount")
+    cn.add_argument("--out-dir", metavar="DIR",
+                    help="where bench-console.md goes (default docs)")
+    cn.add_argument("--kernel", metavar="ELF")
+    cn.add_argument("--timeout", type=_positive(float), metavar="S",
+                    help="per boot, default 120")
     smp.add_argument("--replot", action="store_true",
                      help="no boots: rewrite the report from the consoles "
                      "the last sweep kept in <build>/bench-smp/logs")
@@ -280,6 +288,8 @@ def main(argv: list[str] | None = None) -> int:
             return bench_fvpv.cmd_fvpv(args, cmdline, _kernel)
         if args.command == "bench" and args.bench == "isa":
             return bench_isa.cmd_isa(args, cmdline, _kernel)
+        if args.command == "bench" and args.bench == "console":
+            return bench_console.cmd_console(args, cmdline, _kernel)
         if args.command == "bench" and args.bench == "exits":
             return bench_exits.cmd_exits(args, cmdline, _kernel)
         if args.command == "bench":

@@ -200,6 +200,7 @@ def run_kernel(emulator: str = "auto", cores: int = 1, memory: int = 256,
                max_cores: int | None = None, echo: bool = True,
                iso_dir: str | Path | None = None,
                screendump: str | Path | None = None,
+               bios_video: str = "text",
                out: TextIO | None = None, err: TextIO | None = None
                ) -> RunResult:
     """Boot the kernel once and report what happened (never raises on a
@@ -210,12 +211,14 @@ def run_kernel(emulator: str = "auto", cores: int = 1, memory: int = 256,
     (stdout) as they complete and nucleo's own notes to `err` (stderr).
     `screendump` (QEMU only): after the result line, the screen as the
     kernel left it is saved there as a PPM file (a note says if it failed).
+    `bios_video`: GRUB's gfxpayload on BIOS boots (iso.grub_menu).
     """
     emulator = resolve_emulator(emulator)
     timeout = float(timeout or default_timeout(emulator))
     kernel = Path(kernel) if kernel else build.kernel_path()
     iso_path = iso.cached_iso(kernel, cmdline,
-                              iso_dir or build.build_dir() / "iso", modules)
+                              iso_dir or build.build_dir() / "iso", modules,
+                              bios_video)
     s = _Session(echo, out or sys.stdout, err or sys.stderr)
     start = time.monotonic()
     with start_emulator(emulator, iso_path, cores, memory, cpu_model,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -42,7 +43,7 @@ set default=0
 GRUB_ENTRY = """\
 menuentry {title} {{
   multiboot2 /boot/nucleo.elf{cmdline}
-{modules}  if [ "$grub_platform" = "pc" ]; then set gfxpayload=text; fi
+{modules}  if [ "$grub_platform" = "pc" ]; then set gfxpayload={gfxpayload}; fi
   boot
 }}
 """
@@ -79,29 +80,36 @@ def grub_cfg(cmdline: str, module_lines: Sequence[tuple[str, str]],
 
 
 def grub_menu(entries: Sequence[tuple[str, str, Sequence[tuple[str, str]]]],
-              timeout: int) -> str:
+              timeout: int, bios_video: str = "text") -> str:
     """The grub.cfg text of a menu: (title, cmdline, (file, args) modules)
-    per entry, the first the default."""
+    per entry, the first the default. `bios_video` is BIOS boots' gfxpayload:
+    "text" (VGA text) or a VESA mode such as "1024x768x32", which gives the
+    kernel a framebuffer there too (tools/nucleo bench console)."""
+    if not re.fullmatch(r"text|\d+x\d+x\d+", bios_video):
+        raise ValueError(f"BIOS video mode {bios_video!r}: 'text' or WxHxD")
     text = GRUB_HEAD.format(timeout=timeout)
     for title, cmdline, module_lines in entries:
         mods = "".join(f"  module2 /boot/modules/{grub_quote(name)}"
                        f"{_grub_args(args)}\n" for name, args in module_lines)
         text += GRUB_ENTRY.format(title=grub_quote(title),
-                                  cmdline=_grub_args(cmdline), modules=mods)
+                                  cmdline=_grub_args(cmdline), modules=mods,
+                                  gfxpayload=bios_video)
     return text
 
 
 def make_iso(kernel_elf: str | os.PathLike, cmdline: str,
              out_iso: str | os.PathLike,
-             modules: Iterable[Module] = ()) -> Path:
+             modules: Iterable[Module] = (), bios_video: str = "text") -> Path:
     """Build `out_iso` from the kernel, its command line and modules: one
     entry, booted at once."""
     return make_menu_iso(kernel_elf, [MenuEntry("nucleo", cmdline,
-                                                list(modules))], out_iso, 0)
+                                                list(modules))], out_iso, 0,
+                         bios_video)
 
 
 def make_menu_iso(kernel_elf: str | os.PathLike, entries: Sequence[MenuEntry],
-                  out_iso: str | os.PathLike, timeout: int) -> Path:
+                  out_iso: str | os.PathLike, timeout: int,
+                  bios_video: str = "text") -> Path:
     """Build `out_iso` with a GRUB menu of `entries` (the first is the
     default, booted after `timeout` seconds). A file several entries use
     is on the ISO once."""
@@ -126,7 +134,7 @@ def make_menu_iso(kernel_elf: str | os.PathLike, entries: Sequence[MenuEntry],
                 lines.append((stored[key], args))
             menu.append((entry.title, entry.cmdline, lines))
         (root / "boot" / "grub" / "grub.cfg").write_text(
-            grub_menu(menu, timeout))
+            grub_menu(menu, timeout, bios_video))
         partial = out.with_name(f".{out.name}.{os.getpid()}.tmp")
         proc = subprocess.run(["grub-mkrescue", "-o", str(partial), str(root)],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -140,10 +148,10 @@ def make_menu_iso(kernel_elf: str | os.PathLike, entries: Sequence[MenuEntry],
 
 
 def iso_hash(kernel_elf: str | os.PathLike, cmdline: str,
-             modules: Iterable[Module] = ()) -> str:
+             modules: Iterable[Module] = (), bios_video: str = "text") -> str:
     """A short content hash of everything that goes into the ISO."""
     h = hashlib.sha256(f"nucleo-iso-{FORMAT_VERSION}\0{GRUB_HEAD}{GRUB_ENTRY}"
-                       .encode())
+                       f"\0{bios_video}".encode())
     h.update(Path(kernel_elf).read_bytes())
     h.update(b"\0" + " ".join(cmdline.split()).encode() + b"\0")
     for path, args in modules:
@@ -154,11 +162,11 @@ def iso_hash(kernel_elf: str | os.PathLike, cmdline: str,
 
 def cached_iso(kernel_elf: str | os.PathLike, cmdline: str,
                iso_dir: str | os.PathLike,
-               modules: Iterable[Module] = ()) -> Path:
+               modules: Iterable[Module] = (), bios_video: str = "text") -> Path:
     """Return <iso_dir>/nucleo-<hash>.iso, building it only if absent."""
     modules = list(modules)
-    digest = iso_hash(kernel_elf, cmdline, modules)
+    digest = iso_hash(kernel_elf, cmdline, modules, bios_video)
     out = Path(iso_dir) / f"nucleo-{digest}.iso"
     if not out.exists():
-        make_iso(kernel_elf, cmdline, out, modules)
+        make_iso(kernel_elf, cmdline, out, modules, bios_video)
     return out
