@@ -128,7 +128,15 @@ nucleo_boot_test(NAME uefi_q35_4 EMULATOR qemu ARGS
   --expect-screen-title "${NUCLEO_BANNER}" --expect-screen "^cores online: 4/4 ")
 nucleo_boot_test(NAME uefi_q35_16 EMULATOR qemu ARGS
   --uefi --machine q35 --cores 16 --expect-field cpus_online=16 --expect-field cpus_expected=16
-  ${NUCLEO_SAME_RESULT} ${NUCLEO_SMP_CHECKS} --expect "cores online: 16/16")
+  ${NUCLEO_SAME_RESULT} ${NUCLEO_SMP_CHECKS} --expect "cores online: 16/16"
+  --expect-screen-title "${NUCLEO_BANNER}" --expect-screen "^cores online: 16/16 ")
+# OVMF's GOP mode is 24 bits per pixel; a BIOS boot with GRUB told to set a
+# VESA mode gives the framebuffer console 32-bit pixels on a larger screen.
+nucleo_boot_test(NAME screen_bios_vesa EMULATOR qemu ARGS
+  --cores 2 --bios-video 1024x768x32 --expect-code 20
+  --expect "^console: framebuffer 1024x768x32 at 0x"
+  --expect-screen-title "${NUCLEO_BANNER}" --expect-screen "^cores online: 2/2 "
+  --expect-screen "^error: vmx: this CPU has no VT-x")
 
 # What every test VM must show: each exit class the test guest exercises.
 set(NUCLEO_VM_CHECKS

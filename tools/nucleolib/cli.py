@@ -28,6 +28,17 @@ def _positive(kind):
     return parse
 
 
+def _bench_args(parser: argparse.ArgumentParser, report: str,
+                timeout: str | None = None) -> None:
+    """--out-dir and --kernel of a benchmark, and --timeout if it has one."""
+    parser.add_argument("--out-dir", metavar="DIR",
+                        help=f"where {report} (default docs)")
+    parser.add_argument("--kernel", metavar="ELF")
+    if timeout:
+        parser.add_argument("--timeout", type=_positive(float), metavar="S",
+                            help=timeout)
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="nucleo", description="Build, boot and test the nucleo kernel.",
@@ -99,41 +110,28 @@ def _parser() -> argparse.ArgumentParser:
     ex = which.add_parser(
         "exits", help="VM-exit round trips in Bochs (CPUID, VMCALL, OUT, "
         "RDMSR, WRMSR, CR8): guest-measured and hypervisor path lengths")
-    ex.add_argument("--out-dir", metavar="DIR",
-                    help="where bench-exits.md goes (default docs)")
-    ex.add_argument("--kernel", metavar="ELF")
+    _bench_args(ex, "bench-exits.md goes")
     fp = which.add_parser(
         "fv-pv", help="the same workloads unmodified (16550, PIT, local "
         "APIC) and paravirtualized (hypercalls) in one Bochs boot")
-    fp.add_argument("--out-dir", metavar="DIR",
-                    help="where bench-fv-pv.md/.svg go (default docs)")
-    fp.add_argument("--kernel", metavar="ELF")
+    _bench_args(fp, "bench-fv-pv.md/.svg go", "default 1200")
     fp.add_argument("--cpu-model", metavar="NAME", help="Bochs CPU model")
-    fp.add_argument("--timeout", type=_positive(float), metavar="S",
-                    help="default 1200")
     fp.add_argument("--from-log", metavar="FILE",
                     help="no boot: rewrite the report from a kept console")
     ia = which.add_parser(
         "isa", help="the extended instructions: each workload baseline and "
         "with the proposal, at 1, 2, 4 and 7 vCPUs (Bochs)")
-    ia.add_argument("--out-dir", metavar="DIR",
-                    help="where bench-isa.md/.svg go (default docs)")
-    ia.add_argument("--kernel", metavar="ELF")
+    _bench_args(ia, "bench-isa.md/.svg go", "per boot, default 1500")
     ia.add_argument("--max-vcpus", type=_positive(int), metavar="N",
                     help="skip vCPU counts above N")
-    ia.add_argument("--timeout", type=_positive(float), metavar="S",
-                    help="per boot, default 1500")
     ia.add_argument("--from-logs", action="store_true",
                     help="no boots: rewrite the report from the consoles "
                     "kept in <build>/bench-isa")
     cn = which.add_parser(
         "console", help="console cost per line (serial, VGA text, the "
         "framebuffer at several sizes) in QEMU -icount")
-    cn.add_argument("--out-dir", metavar="DIR",
-                    help="where bench-console.md goes (default docs)")
-    cn.add_argument("--kernel", metavar="ELF")
-    cn.add_argument("--timeout", type=_positive(float), metavar="S",
-                    help="per boot, default 120")
+    _bench_args(cn, "bench-console.md goes",
+                "per boot, default 120 (BIOS) / 900 (UEFI)")
     smp.add_argument("--replot", action="store_true",
                      help="no boots: rewrite the report from the consoles "
                      "the last sweep kept in <build>/bench-smp/logs")

@@ -73,6 +73,9 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, str]:
     p.add_argument("--expect-screen-title", metavar="REGEX",
                    help="QEMU: the console line matching REGEX is the "
                    "screen's title row")
+    p.add_argument("--bios-video", metavar="WxHxD", default="text",
+                   help="GRUB's gfxpayload on BIOS boots: a VESA mode gives "
+                   "the kernel a framebuffer there too (default text)")
     p.add_argument("--save-screen", metavar="FILE.ppm",
                    help="keep the screendump (default: a temporary file)")
     return p.parse_args(argv[:cut]), " ".join(argv[cut + 1:])
@@ -169,7 +172,8 @@ def main(argv: list[str]) -> int:
                                  uefi=args.uefi, max_cores=args.max_cores,
                                  echo=True,
                                  err=sys.stdout,   # keep notes in console order
-                                 screendump=dump if want_screen else None)
+                                 screendump=dump if want_screen else None,
+                                 bios_video=args.bios_video)
         fails = check(args, res)
         if want_screen and res.result is not None:
             fails += check_screen(args, res, dump)

@@ -57,7 +57,7 @@ class BenchConsoleTest(unittest.TestCase):
         self.assertEqual(devices, {"serial 0x3f8": (48, 57151),
                                    "framebuffer 800x600x24": (48, 1952617)})
         row = bench_console.rows("UEFI", boot_us, {"serial 0x3f8": (48, 57151)}, 1_000_000)
-        self.assertEqual(row, ["| UEFI | serial 0x3f8 | 48 | 1,190 | 57 | 0.1 % |"])
+        self.assertEqual(row, ["| UEFI | serial 0x3f8 | 48 | 1,190 | 57,151 | 0.1 % |"])
 
     def test_no_timing_line_is_none(self):
         self.assertIsNone(bench_console.parse(["[vm] debug: console: 1 us since kernel entry; x"]))
