@@ -113,6 +113,35 @@ nucleo_boot_test(NAME smp_serial EMULATOR qemu ARGS
   --cores 4 --expect-code 20 --expect-field cpus_online=4 --expect-field smp_mode=serial
   ${NUCLEO_SMP_CHECKS} -- smp=serial)
 
+# UEFI (q35 + OVMF) with 4 and 16 CPUs, and the same machine booted by
+# BIOS: each must end with the same kernel result (the fields below).
+# The 4-CPU UEFI boot also reads the screen: a QEMU screendump after the
+# kernel powered off must show the banner as the title row and the
+# `cores online` line, pixel for pixel as the framebuffer console draws
+# them (font, colours, grid: tools/nucleolib/screen.py).
+set(NUCLEO_SAME_RESULT
+  --expect-code 20 --expect-field status=no-vmx --expect-field vmx_cores=0
+  --expect-field smp_mode=parallel --expect "${NUCLEO_BANNER}")
+nucleo_boot_test(NAME bios_q35_4 EMULATOR qemu ARGS
+  --machine q35 --cores 4 --expect-field cpus_online=4 --expect-field cpus_expected=4
+  ${NUCLEO_SAME_RESULT} ${NUCLEO_SMP_CHECKS} --expect "consoles: serial 0x3f8, VGA text$")
+nucleo_boot_test(NAME uefi_q35_4 EMULATOR qemu ARGS
+  --uefi --machine q35 --cores 4 --expect-field cpus_online=4 --expect-field cpus_expected=4
+  ${NUCLEO_SAME_RESULT} ${NUCLEO_SMP_CHECKS}
+  --expect "^console: framebuffer [0-9]+x[0-9]+x(24|32) at 0x"
+  --expect-screen-title "${NUCLEO_BANNER}" --expect-screen "^cores online: 4/4 ")
+nucleo_boot_test(NAME uefi_q35_16 EMULATOR qemu ARGS
+  --uefi --machine q35 --cores 16 --expect-field cpus_online=16 --expect-field cpus_expected=16
+  ${NUCLEO_SAME_RESULT} ${NUCLEO_SMP_CHECKS} --expect "cores online: 16/16"
+  --expect-screen-title "${NUCLEO_BANNER}" --expect-screen "^cores online: 16/16 ")
+# OVMF's GOP mode is 24 bits per pixel; a BIOS boot with GRUB told to set a
+# VESA mode gives the framebuffer console 32-bit pixels on a larger screen.
+nucleo_boot_test(NAME screen_bios_vesa EMULATOR qemu ARGS
+  --cores 2 --bios-video 1024x768x32 --expect-code 20
+  --expect "^console: framebuffer 1024x768x32 at 0x"
+  --expect-screen-title "${NUCLEO_BANNER}" --expect-screen "^cores online: 2/2 "
+  --expect-screen "^error: vmx: this CPU has no VT-x")
+
 # What every test VM must show: each exit class the test guest exercises.
 set(NUCLEO_VM_CHECKS
   --expect "^\\[vm0\\] cpuid: hypervisor leaf 0x40000000 says NucleoNucleo: ok"

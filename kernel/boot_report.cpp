@@ -4,6 +4,7 @@
 #include "kernel/console/log.hpp"
 #include "kernel/lib/json_writer.hpp"
 #include "kernel/power/power.hpp"
+#include "kernel/time/clock.hpp"
 
 namespace nucleo {
 
@@ -56,6 +57,11 @@ void finish(ExitCode code, Str status) {
   json.close();
   line.write("\n");
 
+  // What the consoles cost this run (tools/nucleo bench console).
+  char timing[400];
+  BufferSink timing_text(timing, sizeof timing);
+  console::describe_timing(timing_text);
+  log::debug("console: {} us since kernel entry; {}", clock::ns_since_boot() / 1000, timing_text.view());
   log::info("nucleo: finished with status {} (code {}), powering off", status, static_cast<u8>(code));
   console::write(line.view());
   power::power_off(static_cast<u8>(code));

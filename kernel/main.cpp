@@ -9,10 +9,12 @@
 #include "kernel/boot_info/multiboot2.hpp"
 #include "kernel/boot_report.hpp"
 #include "kernel/console/debugcon.hpp"
+#include "kernel/console/framebuffer_console.hpp"
 #include "kernel/console/log.hpp"
 #include "kernel/console/serial16550.hpp"
 #include "kernel/console/vga_text.hpp"
 #include "kernel/memory/boot_memory.hpp"
+#include "kernel/memory/paging.hpp"
 #include "kernel/selftest.hpp"
 #include "kernel/time/clock.hpp"
 #include "kernel/version.hpp"
@@ -30,6 +32,7 @@ namespace {
 constinit console::Serial16550 g_com1(0x3F8);
 constinit console::DebugCon g_debugcon;
 constinit console::VgaText g_vga;
+constinit console::FramebufferConsole g_screen;
 constinit mb2::BootInfo g_boot_info;
 
 void init_early_consoles() {
@@ -50,6 +53,28 @@ void init_vga(const mb2::BootInfo& info) {
     return;
   }
   console::add_device(g_vga);
+}
+
+// The loader's RGB framebuffer (GRUB sets a GOP mode on UEFI machines, as
+// the Multiboot2 header asks), mapped into the I/O window. It shows the log
+// from its start (console.hpp's backlog). A framebuffer it cannot use is
+// reported, not fatal: the serial console goes on.
+void init_screen(const mb2::BootInfo& info) {
+  if (!info.has_framebuffer || info.framebuffer.type != static_cast<u8>(mb2::FramebufferType::rgb)) return;
+  const mb2::Framebuffer& fb = info.framebuffer;
+  const Result<u64> va = paging::map_io(fb.address, static_cast<u64>(fb.pitch) * fb.height, frame_allocator());
+  if (!va) {
+    log::warn("console: cannot map the framebuffer at {:#x}: {}", fb.address, va.error().what);
+    return;
+  }
+  const Error e = g_screen.init(reinterpret_cast<u8*>(va.value()), fb);
+  if (!e.ok()) {
+    log::warn("console: {} ({}); no screen console", e.what, e.offset);
+    return;
+  }
+  console::add_device(g_screen);
+  log::info("console: {} at {:#x}, {}x{} characters", g_screen.name(), fb.address, g_screen.columns(),
+            g_screen.rows());
 }
 
 void apply_cmdline(const Cmdline& cmdline) {
@@ -185,6 +210,7 @@ extern "C" [[noreturn]] void kmain(u32 magic, u32 info_phys) {
 
   dump_boot_info(cmdline, info_phys);
   init_boot_memory(info, info_phys);
+  init_screen(info);
   acpi::init(info, cmdline);
   legacy_pic::remap_and_mask();
 

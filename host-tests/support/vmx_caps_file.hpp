@@ -27,8 +27,8 @@ class MsrTable final : public vmx::MsrReader {
   std::map<u32, u64> values_;
 };
 
-inline std::map<u32, u64> load_msr_file(const std::string& name) {
-  const std::string path = std::string(NUCLEO_TEST_DATA) + "/vmx/" + name;
+// A recording at `path` ("0xNNN 0xVALUE" per line, '#' comments).
+inline std::map<u32, u64> load_msr_path(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot read " + path);
   std::map<u32, u64> values;
@@ -42,6 +42,11 @@ inline std::map<u32, u64> load_msr_file(const std::string& name) {
   return values;
 }
 
+#ifdef NUCLEO_TEST_DATA
+inline std::map<u32, u64> load_msr_file(const std::string& name) {
+  return load_msr_path(std::string(NUCLEO_TEST_DATA) + "/vmx/" + name);
+}
+
 inline vmx::VmxCapabilities load_vmx_caps(const std::string& name) {
   MsrTable table(load_msr_file(name));
   return vmx::read_capabilities(table);
@@ -52,5 +57,6 @@ inline const vmx::VmxCapabilities& haswell_caps() {
   static const vmx::VmxCapabilities caps = load_vmx_caps("bochs_corei7_haswell_4770.txt");
   return caps;
 }
+#endif
 
 }  // namespace nucleo::test

@@ -44,7 +44,22 @@ Error parse_framebuffer(const Tag& tag, BootInfo& out) {
   // addr u64, pitch u32, width u32, height u32, bpp u8, type u8 (spec 3.6.12).
   if (tag.body.size() < 22) return make_error(Status::truncated, "framebuffer tag too short", tag.offset);
   const u8* b = tag.body.data();
-  out.framebuffer = Framebuffer{load_le64(b), load_le32(b + 8), load_le32(b + 12), load_le32(b + 16), b[20], b[21]};
+  Framebuffer fb;
+  fb.address = load_le64(b);
+  fb.pitch = load_le32(b + 8);
+  fb.width = load_le32(b + 12);
+  fb.height = load_le32(b + 16);
+  fb.bpp = b[20];
+  fb.type = b[21];
+  // color_info follows a 2-byte reserved field (GRUB's multiboot2.h); for
+  // RGB it is 6 bytes: red, green, blue, each position then mask size.
+  if (fb.type == static_cast<u8>(FramebufferType::rgb) && tag.body.size() >= 30) {
+    fb.has_rgb_fields = true;
+    fb.red = ColourField{b[24], b[25]};
+    fb.green = ColourField{b[26], b[27]};
+    fb.blue = ColourField{b[28], b[29]};
+  }
+  out.framebuffer = fb;
   out.has_framebuffer = true;
   return {};
 }

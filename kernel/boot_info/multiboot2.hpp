@@ -63,6 +63,13 @@ struct Module {
 // Framebuffer types (spec 3.6.12).
 enum class FramebufferType : u8 { indexed = 0, rgb = 1, ega_text = 2 };
 
+// Where each colour sits in an RGB pixel: bit position of its least
+// significant bit and its width in bits (spec 3.6.12, color_info for type 1).
+struct ColourField {
+  u8 position = 0;
+  u8 size = 0;
+};
+
 struct Framebuffer {
   u64 address = 0;
   u32 pitch = 0;
@@ -70,6 +77,8 @@ struct Framebuffer {
   u32 height = 0;
   u8 bpp = 0;
   u8 type = 0;
+  bool has_rgb_fields = false;  // type rgb and the tag carries color_info
+  ColourField red, green, blue;
 };
 
 struct BootInfo {

@@ -30,7 +30,9 @@ void emit(Level lvl, Str line) {
   sink.write(prefixes[static_cast<u8>(lvl)]);
   sink.write(line);
   sink.write("\n");
-  console::write(sink.view());
+  static constexpr console::Style styles[] = {console::Style::error, console::Style::warn, console::Style::normal,
+                                              console::Style::debug, console::Style::debug};
+  console::write(sink.view(), styles[static_cast<u8>(lvl)]);
 }
 
 }  // namespace nucleo::log

@@ -9,6 +9,7 @@ namespace nucleo::paging {
 
 namespace {
 constexpr u64 kAddressMask = 0x000FFFFFFFFFF000;
+constinit u64 g_io_window_used = 0;
 }
 
 Error map_page(u64 va, u64 pa, FrameAllocator& frames) {
@@ -29,6 +30,21 @@ Error map_page(u64 va, u64 pa, FrameAllocator& frames) {
   }
   table[(va >> 12) & 511] = pa | kPresent | kWritable;
   return {};
+}
+
+Result<u64> map_io(u64 pa, u64 size, FrameAllocator& frames) {
+  const u64 first = align_down(pa, kPageSize);
+  if (size == 0 || pa + size < pa) return make_error(Status::invalid_argument, "map_io: empty or wrapping range", pa);
+  const u64 bytes = align_up(pa + size, kPageSize) - first;
+  if (bytes > IO_WINDOW_SIZE - g_io_window_used)
+    return make_error(Status::out_of_memory, "map_io: the I/O window is full", size);
+  const u64 va = IO_WINDOW_BASE + g_io_window_used;
+  for (u64 off = 0; off < bytes; off += kPageSize) {
+    const Error e = map_page(va + off, first + off, frames);
+    if (!e.ok()) return e;
+  }
+  g_io_window_used += bytes;
+  return va + (pa - first);
 }
 
 }  // namespace nucleo::paging

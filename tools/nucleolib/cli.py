@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MIT
-"""Command line of tools/nucleo: `run`, `test`, `iso` and `bench`.
+"""Command line of tools/nucleo: `run`, `test`, `iso`, `bench`, `isa-docs`
+and `vmx-caps`.
 
 Everything after `--` is the kernel's command line (joined with spaces);
 `test` passes all its arguments through to ctest untouched. Exit status:
@@ -14,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import bench, bench_exits, bench_fvpv, bench_isa, build, console, fuzz, iso, packages, vm_config
+from . import bench, bench_console, bench_exits, bench_fvpv, bench_isa, build, console, fuzz, iso, packages, vm_config
 from .emulator import exit_on_sigterm
 
 
@@ -25,6 +26,17 @@ def _positive(kind):
             raise argparse.ArgumentTypeError(f"must be > 0: {text}")
         return value
     return parse
+
+
+def _bench_args(parser: argparse.ArgumentParser, report: str,
+                timeout: str | None = None) -> None:
+    """--out-dir and --kernel of a benchmark, and --timeout if it has one."""
+    parser.add_argument("--out-dir", metavar="DIR",
+                        help=f"where {report} (default docs)")
+    parser.add_argument("--kernel", metavar="ELF")
+    if timeout:
+        parser.add_argument("--timeout", type=_positive(float), metavar="S",
+                            help=timeout)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -66,10 +78,23 @@ def _parser() -> argparse.ArgumentParser:
                     help="per target (default 5)")
     sub.add_parser("isa-docs", help="regenerate docs/isa/ and "
                    "guests/include/nucleo/isa.h from the proposal table")
-    mk = sub.add_parser("iso", help="build the kernel and a bootable ISO")
+    mk = sub.add_parser("iso", help="build the kernel and a bootable ISO "
+                        "for real machines: a GRUB menu with the chosen "
+                        "configuration, every shipped one and the test VMs")
     mk.add_argument("-o", "--output", metavar="FILE",
-                    help="default: cached under <build>/iso/")
+                    help="default: <build>/nucleo.iso")
+    mk.add_argument("--config", metavar="FILE",
+                    help="the default entry's VM configuration (it and its "
+                    "images go on the ISO); default configs/demo.toml; "
+                    "'none': the test VMs")
     mk.add_argument("--kernel", metavar="ELF")
+    vc = sub.add_parser("vmx-caps", help="nucleo's capability report (boot "
+                        "lines, verdict, feature table) for a recorded "
+                        "capability-MSR file (dump=vmx)")
+    vc.add_argument("file", nargs="?", metavar="FILE",
+                    default="host-tests/data/vmx/kvm_nested_intel.txt")
+    vc.add_argument("--write", action="store_true",
+                    help="rewrite FILE's table in docs/running.md")
     bn = sub.add_parser("bench", help="benchmarks; results go to docs/")
     which = bn.add_subparsers(dest="bench", required=True)
     smp = which.add_parser(
@@ -90,33 +115,28 @@ def _parser() -> argparse.ArgumentParser:
         "exits", help="VM-exit round trips in Bochs (CPUID, VMCALL, OUT, "
         "RDMSR, WRMSR, CR8): guest-measured and hypervisor path lengths; "
         "CPUID and a port read with and without the virtual PC")
-    ex.add_argument("--out-dir", metavar="DIR",
-                    help="where bench-exits.md goes (default docs)")
-    ex.add_argument("--kernel", metavar="ELF")
+    _bench_args(ex, "bench-exits.md goes")
     fp = which.add_parser(
         "fv-pv", help="the same workloads unmodified (16550, PIT, local "
         "APIC) and paravirtualized (hypercalls) in one Bochs boot")
-    fp.add_argument("--out-dir", metavar="DIR",
-                    help="where bench-fv-pv.md/.svg go (default docs)")
-    fp.add_argument("--kernel", metavar="ELF")
+    _bench_args(fp, "bench-fv-pv.md/.svg go", "default 1200")
     fp.add_argument("--cpu-model", metavar="NAME", help="Bochs CPU model")
-    fp.add_argument("--timeout", type=_positive(float), metavar="S",
-                    help="default 1200")
     fp.add_argument("--from-log", metavar="FILE",
                     help="no boot: rewrite the report from a kept console")
     ia = which.add_parser(
         "isa", help="the extended instructions: each workload baseline and "
         "with the proposal, at 1, 2, 4 and 7 vCPUs (Bochs)")
-    ia.add_argument("--out-dir", metavar="DIR",
-                    help="where bench-isa.md/.svg go (default docs)")
-    ia.add_argument("--kernel", metavar="ELF")
+    _bench_args(ia, "bench-isa.md/.svg go", "per boot, default 1500")
     ia.add_argument("--max-vcpus", type=_positive(int), metavar="N",
                     help="skip vCPU counts above N")
-    ia.add_argument("--timeout", type=_positive(float), metavar="S",
-                    help="per boot, default 1500")
     ia.add_argument("--from-logs", action="store_true",
                     help="no boots: rewrite the report from the consoles "
                     "kept in <build>/bench-isa")
+    cn = which.add_parser(
+        "console", help="console cost per line (serial, VGA text, the "
+        "framebuffer at several sizes) in QEMU -icount")
+    _bench_args(cn, "bench-console.md goes",
+                "per boot, default 120 (BIOS) / 900 (UEFI)")
     smp.add_argument("--replot", action="store_true",
                      help="no boots: rewrite the report from the consoles "
                      "the last sweep kept in <build>/bench-smp/logs")
@@ -183,15 +203,54 @@ def cmd_run(args, cmdline: str) -> int:
     return res.exit_code
 
 
+def _menu_entry(config: Path | None, cmdline: str) -> iso.MenuEntry:
+    """A menu entry booting `config` (None: the test VMs); ValueError when
+    an image it names is missing."""
+    if config is None:
+        return iso.MenuEntry("nucleo: test VMs (no configuration)", cmdline)
+    found = vm_config.images(config)
+    if found.problems:
+        raise ValueError("; ".join(found.problems))
+    return iso.MenuEntry(f"nucleo: {config.name}", cmdline, found.modules)
+
+
 def cmd_iso(args, cmdline: str) -> int:
+    """An ISO for real machines: GRUB's menu waits iso.MENU_TIMEOUT s, then
+    boots the first entry (--config); every shipped configuration and the
+    test VMs follow. Each entry gets the same kernel command line."""
     packages.ensure(["iso"] + ([] if args.kernel else ["build"]))
     kernel = _kernel(args.kernel)
-    if args.output:
-        out = iso.make_iso(kernel, cmdline, args.output)
-    else:
-        out = iso.cached_iso(kernel, cmdline, build.build_dir() / "iso")
+    build.build(vm_config.GUESTS_TARGET)
+    first = _config_path(args.config)
+    entries = [_menu_entry(first, cmdline)]
+    shipped = sorted(vm_config.DEMO_CONFIG.parent.glob("*.toml"))
+    for config in shipped:
+        if first is not None and config.resolve() == first.resolve():
+            continue
+        try:
+            entries.append(_menu_entry(config, cmdline))
+        except ValueError as exc:
+            print(f"nucleo: no menu entry for {config.name}: {exc}",
+                  file=sys.stderr)
+    if first is not None:
+        entries.append(_menu_entry(None, cmdline))
+    out = Path(args.output or build.build_dir() / "nucleo.iso")
+    iso.make_menu_iso(kernel, entries, out, iso.MENU_TIMEOUT)
+    for entry in entries:
+        print(f"  {entry.title}", file=sys.stderr)
     print(out)
     return 0
+
+
+def cmd_vmx_caps(args) -> int:
+    """Runs nucleo-vmx-caps, nucleo's own capability code on the host."""
+    packages.ensure(["build"])
+    build.configure(force=False)
+    build.build("nucleo-vmx-caps")
+    tool = build.build_dir() / "host-tests" / "nucleo-vmx-caps"
+    argv = [str(tool)] + (["--write", "docs/running.md"] if args.write else [])
+    return subprocess.run(argv + [args.file], cwd=build.repo_root(),
+                          check=False).returncode
 
 
 def cmd_test(extra: list[str]) -> int:
@@ -229,10 +288,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "fuzz":
             packages.ensure(["build"])
             return fuzz.cmd_fuzz(args)
+        if args.command == "vmx-caps":
+            return cmd_vmx_caps(args)
         if args.command == "bench" and args.bench == "fv-pv":
             return bench_fvpv.cmd_fvpv(args, cmdline, _kernel)
         if args.command == "bench" and args.bench == "isa":
             return bench_isa.cmd_isa(args, cmdline, _kernel)
+        if args.command == "bench" and args.bench == "console":
+            return bench_console.cmd_console(args, cmdline, _kernel)
         if args.command == "bench" and args.bench == "exits":
             return bench_exits.cmd_exits(args, cmdline, _kernel)
         if args.command == "bench":

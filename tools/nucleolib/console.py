@@ -131,15 +131,18 @@ def default_timeout(emulator: str) -> float:
 def start_emulator(emulator: str, iso_path: Path, cores: int, memory: int,
                    cpu_model: str | None = None, machine: str = "pc",
                    uefi: bool = False, icount: bool = False,
-                   max_cores: int | None = None) -> Emulator:
+                   max_cores: int | None = None,
+                   keep_screen: bool = False) -> Emulator:
     """Launch `emulator` (already resolved) on `iso_path`."""
     if emulator == "bochs":
-        if uefi or machine != "pc" or icount or max_cores:
-            raise ValueError("--uefi/--machine/--icount/--max-cores need qemu or kvm")
+        if uefi or machine != "pc" or icount or max_cores or keep_screen:
+            raise ValueError("--uefi/--machine/--icount/--max-cores/--screendump "
+                             "need qemu or kvm")
         return bochs.Bochs(iso_path, cores, memory, cpu_model)
     return qemu.Qemu(iso_path, cores, memory, kvm=emulator == "kvm",
                      cpu_model=cpu_model, machine=machine, uefi=uefi,
-                     icount=icount, max_cores=max_cores)
+                     icount=icount, max_cores=max_cores,
+                     keep_screen=keep_screen)
 
 
 class _Session:
@@ -196,6 +199,8 @@ def run_kernel(emulator: str = "auto", cores: int = 1, memory: int = 256,
                uefi: bool = False, icount: bool = False,
                max_cores: int | None = None, echo: bool = True,
                iso_dir: str | Path | None = None,
+               screendump: str | Path | None = None,
+               bios_video: str = "text",
                out: TextIO | None = None, err: TextIO | None = None
                ) -> RunResult:
     """Boot the kernel once and report what happened (never raises on a
@@ -204,17 +209,27 @@ def run_kernel(emulator: str = "auto", cores: int = 1, memory: int = 256,
     `kernel` defaults to the built nucleo-kernel ELF; the ISO is cached in
     `iso_dir` (default <build>/iso). With `echo`, console lines go to `out`
     (stdout) as they complete and nucleo's own notes to `err` (stderr).
+    `screendump` (QEMU only): after the result line, the screen as the
+    kernel left it is saved there as a PPM file (a note says if it failed).
+    `bios_video`: GRUB's gfxpayload on BIOS boots (iso.grub_menu).
     """
     emulator = resolve_emulator(emulator)
     timeout = float(timeout or default_timeout(emulator))
     kernel = Path(kernel) if kernel else build.kernel_path()
     iso_path = iso.cached_iso(kernel, cmdline,
-                              iso_dir or build.build_dir() / "iso", modules)
+                              iso_dir or build.build_dir() / "iso", modules,
+                              bios_video)
     s = _Session(echo, out or sys.stdout, err or sys.stderr)
     start = time.monotonic()
     with start_emulator(emulator, iso_path, cores, memory, cpu_model,
-                        machine, uefi, icount, max_cores) as emu:
+                        machine, uefi, icount, max_cores,
+                        keep_screen=screendump is not None) as emu:
         timed_out = _pump(emu, s, timeout)
+        if screendump is not None and s.result is not None:
+            try:
+                emu.screendump(screendump)
+            except OSError as exc:
+                s.note(f"screendump failed: {exc}")
         status = emu.poll()   # None: still running, so we stop it
         if status is None:
             emu.stop()

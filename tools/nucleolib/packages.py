@@ -15,10 +15,12 @@ import sys
 # purpose -> (why, packages)
 PACKAGES: dict[str, tuple[str, tuple[str, ...]]] = {
     "build": ("compile the kernel and its unit tests and measure their "
-              "coverage (llvm-14: llvm-cov, llvm-profdata)",
+              "coverage (llvm-14: llvm-cov, llvm-profdata); grub-common: "
+              "grub-file checks the Multiboot2 header and ascii.pf2 is the "
+              "screen console's font",
               ("clang", "lld", "cmake", "ninja-build", "libgtest-dev", "libzydis-dev",
                "libgmock-dev", "googletest", "libclang-rt-14-dev",
-               "llvm-14")),
+               "llvm-14", "grub-common")),
     "iso": ("make a bootable GRUB ISO (BIOS and UEFI)",
             ("grub-pc-bin", "grub-common", "grub-efi-amd64-bin", "xorriso",
              "mtools")),

@@ -24,7 +24,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)),
 
 from pathlib import Path  # noqa: E402
 
-from nucleolib import console, progress, vm_config  # noqa: E402
+import tempfile  # noqa: E402
+
+from nucleolib import console, progress, screen, vm_config  # noqa: E402
 from nucleolib.emulator import exit_on_sigterm  # noqa: E402
 
 
@@ -67,7 +69,44 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, str]:
                    "victim's pace per attack")
     p.add_argument("--expect-ram", action="store_true",
                    help="result ram_total_mib within [MIB-2, MIB]")
+    p.add_argument("--expect-screen", action="append", default=[],
+                   metavar="REGEX",
+                   help="QEMU: a console line matching REGEX is on the screen "
+                   "at the end, drawn as the framebuffer console draws it "
+                   "(font, colours and grid; tools/nucleolib/screen.py)")
+    p.add_argument("--expect-screen-title", metavar="REGEX",
+                   help="QEMU: the console line matching REGEX is the "
+                   "screen's title row")
+    p.add_argument("--bios-video", metavar="WxHxD", default="text",
+                   help="GRUB's gfxpayload on BIOS boots: a VESA mode gives "
+                   "the kernel a framebuffer there too (default text)")
+    p.add_argument("--save-screen", metavar="FILE.ppm",
+                   help="keep the screendump (default: a temporary file)")
     return p.parse_args(argv[:cut]), " ".join(argv[cut + 1:])
+
+
+def check_screen(args: argparse.Namespace, res: console.RunResult,
+                 dump: Path) -> list[str]:
+    """The --expect-screen* assertions against the screendump `dump`."""
+    try:
+        shown = screen.Screen(screen.load_ppm(dump))
+    except (OSError, ValueError) as exc:
+        return [f"no screen to check: {exc}"]
+    print(f"boot_test: screen {shown.image.width}x{shown.image.height}, "
+          f"{shown.columns}x{shown.rows} characters", flush=True)
+    fails = []
+    wanted = [(regex, False) for regex in args.expect_screen]
+    if args.expect_screen_title:
+        wanted.append((args.expect_screen_title, True))
+    for regex, title in wanted:
+        lines = [line for line in res.lines if re.search(regex, line)]
+        if not lines:
+            fails.append(f"no console line matches /{regex}/, so none to look for on the screen")
+        elif title and not shown.title_is(lines[0]):
+            fails.append(f"the screen's title row is not {lines[0]!r}")
+        elif not title and not any(shown.find_line(line) for line in lines):
+            fails.append(f"the screen does not show {lines[-1]!r}")
+    return fails
 
 
 def check(args: argparse.Namespace, res: console.RunResult) -> list[str]:
@@ -132,14 +171,22 @@ def main(argv: list[str]) -> int:
         for problem in found.problems:
             print(f"boot_test: note: {problem}", flush=True)
         modules = found.modules
-    res = console.run_kernel(args.emulator, args.cores, args.memory,
-                             args.timeout, cmdline, kernel=args.kernel,
-                             modules=modules,
-                             cpu_model=args.cpu_model, machine=args.machine,
-                             uefi=args.uefi, max_cores=args.max_cores,
-                             echo=True,
-                             err=sys.stdout)   # keep notes in console order
-    fails = check(args, res)
+    want_screen = bool(args.expect_screen or args.expect_screen_title
+                       or args.save_screen)
+    with tempfile.TemporaryDirectory(prefix="nucleo-screen-") as tmp:
+        dump = Path(args.save_screen or Path(tmp) / "screen.ppm")
+        res = console.run_kernel(args.emulator, args.cores, args.memory,
+                                 args.timeout, cmdline, kernel=args.kernel,
+                                 modules=modules,
+                                 cpu_model=args.cpu_model, machine=args.machine,
+                                 uefi=args.uefi, max_cores=args.max_cores,
+                                 echo=True,
+                                 err=sys.stdout,   # keep notes in console order
+                                 screendump=dump if want_screen else None,
+                                 bios_video=args.bios_video)
+        fails = check(args, res)
+        if want_screen and res.result is not None:
+            fails += check_screen(args, res, dump)
     for msg in fails:
         print(f"boot_test: FAIL: {msg}", flush=True)
     if not fails:

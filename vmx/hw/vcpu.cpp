@@ -11,6 +11,7 @@
 #include "vmx/hw/vmcs_hw.hpp"
 #include "vmx/hw/vmx_root.hpp"
 #include "vmx/core/guest_state_init.hpp"
+#include "vmx/core/vcpu_controls.hpp"
 
 extern "C" char vmx_exit_entry[];
 
@@ -69,39 +70,15 @@ u64 idt_base() {
 
 Error write_controls(VmcsAccess& v, const VmxCapabilities& caps, Vcpu& vcpu) {
   const VmxVm& vm = *vcpu.vm;
-  const bool timer = vcpu.state.preemption_timer != 0;
+  const Result<VcpuControls> controls = plan_controls(caps, vcpu.lapic != nullptr, vcpu.state.preemption_timer != 0);
+  if (!controls) return controls.error();
+  const VcpuControls& c = controls.value();
   const bool lapic = vcpu.lapic != nullptr;
-  // With a virtual local APIC: the TPR shadow replaces CR8 exits, APIC
-  // accesses are virtualized, and where the processor can, register reads,
-  // EOIs and interrupt delivery happen without exits (SDM Vol. 3C 30).
-  const u32 apicv = proc2::kApicRegisterVirtualization | proc2::kVirtualInterruptDelivery;
-  const bool want_apicv = lapic && caps.has2(apicv);
-  const Result<u32> pin = compute_controls(caps.pin, pin::kExternalInterruptExiting | pin::kNmiExiting,
-                                           pin::kVirtualNmis | (timer ? pin::kPreemptionTimer : 0));
-  const Result<u32> proc = compute_controls(
-      caps.proc,
-      // CR8 exits: without a TPR shadow, MOV to CR8 would set the physical
-      // local APIC's TPR and could mask the host's interrupts.
-      proc::kHltExiting | proc::kUseIoBitmaps | proc::kUseMsrBitmaps | proc::kSecondaryControls |
-          (lapic ? proc::kUseTprShadow : proc::kCr8LoadExiting | proc::kCr8StoreExiting) | proc::kUseTscOffsetting,
-      0);
-  const Result<u32> proc2 = compute_controls(caps.proc2,
-                                             proc2::kRequired | (lapic ? proc2::kVirtualizeApicAccesses : 0) |
-                                                 (want_apicv ? apicv : 0),
-                                             proc2::kEnableVpid | proc2::kEnableRdtscp | proc2::kEnableInvpcid |
-                                                 proc2::kEnableXsaves);
-  const Result<u32> exit = compute_controls(
-      caps.exit, exit_ctl::kHostAddressSpaceSize | exit_ctl::kSaveEfer | exit_ctl::kLoadEfer,
-      exit_ctl::kSavePat | exit_ctl::kLoadPat | (timer ? exit_ctl::kSavePreemptionTimer : 0));
-  const Result<u32> entry = compute_controls(caps.entry, entry_ctl::kLoadEfer, entry_ctl::kLoadPat);
-  const Result<u32>* all[] = {&pin, &proc, &proc2, &exit, &entry};
-  for (const Result<u32>* r : all)
-    if (!*r) return r->error();
-  NUCLEO_TRY(v.write(Vmcs32::pin_controls, pin.value()));
-  NUCLEO_TRY(v.write(Vmcs32::proc_controls, proc.value()));
-  NUCLEO_TRY(v.write(Vmcs32::proc_controls2, proc2.value()));
-  NUCLEO_TRY(v.write(Vmcs32::exit_controls, exit.value()));
-  NUCLEO_TRY(v.write(Vmcs32::entry_controls, entry.value()));
+  NUCLEO_TRY(v.write(Vmcs32::pin_controls, c.pin));
+  NUCLEO_TRY(v.write(Vmcs32::proc_controls, c.proc));
+  NUCLEO_TRY(v.write(Vmcs32::proc_controls2, c.proc2));
+  NUCLEO_TRY(v.write(Vmcs32::exit_controls, c.exit));
+  NUCLEO_TRY(v.write(Vmcs32::entry_controls, c.entry));
   // #BP and #MC are intercepted: #BP to count and reflect, #MC to report;
   // #UD in VMs with extended instructions, which reach nucleo that way
   // (vmx/ext/isa_exec.hpp).
@@ -118,17 +95,17 @@ Error write_controls(VmcsAccess& v, const VmxCapabilities& caps, Vcpu& vcpu) {
   NUCLEO_TRY(v.write(Vmcs64::io_bitmap_b, vm.io_bitmap_b));
   NUCLEO_TRY(v.write(Vmcs64::msr_bitmap, vm.msr_bitmap));
   NUCLEO_TRY(v.write(Vmcs64::ept_pointer, vm.ept.eptp()));
-  if (proc2.value() & proc2::kEnableVpid) NUCLEO_TRY(v.write(Vmcs16::vpid, vcpu.vpid));
+  if (c.proc2 & proc2::kEnableVpid) NUCLEO_TRY(v.write(Vmcs16::vpid, vcpu.vpid));
   // XSAVES/XRSTORS exit for no IA32_XSS component (SDM Vol. 3C 25.6.20):
   // the field is the CPU's to initialise otherwise.
-  if (proc2.value() & proc2::kEnableXsaves) NUCLEO_TRY(v.write(Vmcs64::xss_exiting_bitmap, 0));
-  vcpu.state.apicv = want_apicv;
+  if (c.proc2 & proc2::kEnableXsaves) NUCLEO_TRY(v.write(Vmcs64::xss_exiting_bitmap, 0));
+  vcpu.state.apicv = c.apicv;
   if (lapic) {
     NUCLEO_TRY(v.write(Vmcs64::virtual_apic_page, vcpu.lapic_page_phys));
     NUCLEO_TRY(v.write(Vmcs64::apic_access_page, vcpu.apic_access_phys));
     NUCLEO_TRY(v.write(Vmcs32::tpr_threshold, 0));
   }
-  if (want_apicv) {
+  if (c.apicv) {
     u64 eoi_exits[4];
     vcpu.lapic->eoi_exit_bitmap(eoi_exits);
     NUCLEO_TRY(v.write(Vmcs64::eoi_exit_bitmap0, eoi_exits[0]));

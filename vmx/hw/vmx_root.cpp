@@ -11,6 +11,7 @@
 #include "smp/smp.hpp"
 #include "vmx/hw/binvept.hpp"
 #include "vmx/hw/instructions.hpp"
+#include "vmx/core/capability_report.hpp"
 
 namespace nucleo::vmx {
 
@@ -24,20 +25,8 @@ class HwMsrReader final : public MsrReader {
 
 constinit VmxCapabilities g_caps;
 
-const char* yes(bool b) { return b ? "yes" : "no"; }
-
-void print_capabilities(const VmxCapabilities& c) {
-  log::info("vmx: VMCS revision {:#x}, {} bytes, memory type {}, {} controls", c.revision(), c.region_size(),
-            c.memory_type(), c.true_controls() ? "TRUE" : "legacy");
-  log::info("vmx: EPT {} (4-level {}, 2 MiB {}, 1 GiB {}, INVEPT single {}), VPID {} (INVVPID single {})",
-            yes(c.has_ept()), yes(c.ept_4level()), yes(c.ept_2mb_pages()), yes(c.ept_1gb_pages()),
-            yes(c.invept_single()), yes(c.has_vpid()), yes(c.invvpid_single()));
-  log::info("vmx: unrestricted guest {}, preemption timer {} (TSC >> {}), APIC virtualization {}, "
-            "virtual-interrupt delivery {}, posted interrupts {}, VMFUNC {}, VMCS shadowing {}",
-            yes(c.has_unrestricted_guest()), yes(c.has_preemption_timer()), c.preemption_timer_shift(),
-            yes(c.has_apic_virtualization()), yes(c.has_virtual_interrupt_delivery()), yes(c.has_posted_interrupts()),
-            yes(c.has_vmfunc()), yes(c.has_vmcs_shadowing()));
-}
+void log_info_line(Str line) { log::info("{}", line); }
+void log_error_line(Str line) { log::error("{}", line); }
 
 VmxRefusal check_boot_cpu() {
   if ((cpu::cpuid(1).ecx & (1u << 5)) == 0) {
@@ -54,16 +43,13 @@ VmxRefusal check_boot_cpu() {
   }
   HwMsrReader msrs;
   g_caps = read_capabilities(msrs);
-  print_capabilities(g_caps);
-  if (!g_caps.has_ept() || !g_caps.ept_4level() || !g_caps.ept_write_back()) {
-    log::error("vmx: this VT-x has no usable EPT (4-level, write-back); nucleo maps guest memory with EPT only.");
-    log::error("vmx: use a newer CPU model (Bochs: --cpu-model corei7_haswell_4770 or later).");
-    return VmxRefusal::no_ept;
-  }
-  if (!g_caps.has_unrestricted_guest()) {
-    log::error("vmx: this VT-x has no unrestricted guest; guests start in real mode and need it.");
-    log::error("vmx: use a newer CPU model (Bochs: --cpu-model corei7_haswell_4770 or later).");
-    return VmxRefusal::no_unrestricted_guest;
+  describe_capabilities(g_caps, log_info_line);
+  const CapsVerdict verdict = assess_capabilities(g_caps);
+  describe_verdict(verdict, log_error_line);
+  switch (verdict) {
+    case CapsVerdict::usable: break;
+    case CapsVerdict::no_ept: return VmxRefusal::no_ept;
+    case CapsVerdict::no_unrestricted_guest: return VmxRefusal::no_unrestricted_guest;
   }
   return VmxRefusal::none;
 }

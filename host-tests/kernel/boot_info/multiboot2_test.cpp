@@ -56,6 +56,7 @@ TEST(Multiboot2, GivenAllUsefulTagsWhenParsedThenEachFieldIsFilled) {
   for (u32 v : {4096u, 1024u, 768u}) put_le32(fb, v);
   fb.push_back(32);  // bpp
   fb.push_back(static_cast<u8>(mb2::FramebufferType::rgb));
+  for (int v : {0, 0, 16, 8, 8, 8, 0, 8}) fb.push_back(static_cast<u8>(v));  // reserved u16, then red, green, blue (position, size)
   std::vector<u8> efi_mmap;
   put_le32(efi_mmap, 48);
   put_le32(efi_mmap, 1);
@@ -91,6 +92,10 @@ TEST(Multiboot2, GivenAllUsefulTagsWhenParsedThenEachFieldIsFilled) {
   EXPECT_EQ(info.framebuffer.pitch, 4096u);
   EXPECT_EQ(info.framebuffer.width, 1024u);
   EXPECT_EQ(info.framebuffer.height, 768u);
+  EXPECT_TRUE(info.framebuffer.has_rgb_fields);
+  EXPECT_EQ(info.framebuffer.red.position, 16u);
+  EXPECT_EQ(info.framebuffer.green.position, 8u);
+  EXPECT_EQ(info.framebuffer.blue.size, 8u);
   EXPECT_EQ(info.framebuffer.bpp, 32u);
   EXPECT_EQ(info.framebuffer.type, 1u);
   EXPECT_EQ(info.efi64_system_table, 0x7fe8f018u);
