@@ -65,11 +65,13 @@ TEST(CpuidExit, GivenLeaf1WhenQueriedThenHiddenFeaturesClearAndHypervisorBitSet)
   EXPECT_TRUE(v.ecx & bit(31));
   EXPECT_EQ(v.ecx & ~(bit(3) | bit(5) | bit(6) | bit(21) | bit(24) | bit(31)),
             h.ecx & ~(bit(3) | bit(5) | bit(6) | bit(21) | bit(24) | bit(31)));
-  for (u32 hidden : {9u, 12u, 22u}) {
+  // MCE (7), APIC (9), MTRR (12), MCA (14), ACPI thermal (22).
+  for (u32 hidden : {7u, 9u, 12u, 14u, 22u}) {
     ASSERT_TRUE(h.edx & bit(hidden));
     EXPECT_FALSE(v.edx & bit(hidden)) << "EDX bit " << hidden;
   }
-  EXPECT_EQ(v.edx & ~(bit(9) | bit(12) | bit(22)), h.edx & ~(bit(9) | bit(12) | bit(22)));
+  const u32 edx_hidden = bit(7) | bit(9) | bit(12) | bit(14) | bit(22);
+  EXPECT_EQ(v.edx & ~edx_hidden, h.edx & ~edx_hidden);
 }
 
 struct Topology {
@@ -129,6 +131,7 @@ TEST(CpuidExit, GivenMonitorAndPmuLeavesWhenQueriedThenAllZero) {
 
 TEST(CpuidExit, GivenLeaf7WhenSubleaf0ThenSpeculationControlBitsHiddenAndOthersKept) {
   ExitRig r;
+  r.cpu.set_cpuid(7, 0, {0, 0x2 | 0x8, 0, 0xBC000400});  // TSC_ADJUST, BMI1; the EDX bits below
   const u32 hidden = bit(26) | bit(27) | bit(28) | bit(29) | bit(31);
   const CpuidValues h = host(r, 7, 0);
   ASSERT_EQ(h.edx & hidden, hidden);
@@ -136,7 +139,7 @@ TEST(CpuidExit, GivenLeaf7WhenSubleaf0ThenSpeculationControlBitsHiddenAndOthersK
   EXPECT_EQ(v.edx, h.edx & ~hidden);
   EXPECT_EQ(v.edx & bit(10), bit(10));  // MD_CLEAR (VERW) stays
   EXPECT_EQ(v.eax, h.eax);
-  EXPECT_EQ(v.ebx, h.ebx);
+  EXPECT_EQ(v.ebx, h.ebx & ~bit(1));  // TSC_ADJUST: IA32_TSC_ADJUST is not emulated
   EXPECT_EQ(v.ecx, h.ecx);
 }
 
@@ -171,9 +174,17 @@ TEST(CpuidExit, GivenTopologyLeavesWhenEachSubleafThenOneThreadPerCoreAndVcpuCou
   }
 }
 
+TEST(CpuidExit, GivenLeaf6WhenQueriedThenOnlyAratIsLeftAndNoPowerManagementMsrIsAdvertised) {
+  ExitRig r;
+  r.cpu.set_cpuid(6, {0x77, 2, 9, 0});  // DTS, turbo, ARAT, PLN, ECMD, PTM; APERF/MPERF and EPB
+  EXPECT_EQ(guest_cpuid(r.cpu, 6, 0, r.vcpu), (CpuidValues{0x4, 0, 0, 0}));
+  r.cpu.set_cpuid(6, {0x73, 2, 9, 0});  // no ARAT: nothing left
+  EXPECT_EQ(guest_cpuid(r.cpu, 6, 0, r.vcpu), (CpuidValues{0, 0, 0, 0}));
+}
+
 TEST(CpuidExit, GivenOtherLeavesWhenQueriedThenTheHostsAnswerForThatSubleaf) {
   // Leaf 0xD is the VM's XSAVE view, not the host's (xsave_test.cpp).
-  const u32 rows[][2] = {{0, 0},          {2, 0},          {6, 0},          {0x80000000, 0},
+  const u32 rows[][2] = {{0, 0},          {2, 0},          {0x80000000, 0},
                          {0x80000001, 0}, {0x80000006, 0}, {0x80000007, 0}, {0x80000008, 0},
                          {0x50000000, 0}, {0x14, 3}};
   for (const auto& row : rows) {

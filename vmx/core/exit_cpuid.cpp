@@ -16,12 +16,18 @@ constexpr u32 kLeaf1EcxX2apic = 1u << 21;
 constexpr u32 kLeaf1EcxTscDeadline = 1u << 24;
 constexpr u32 kLeaf1EcxHidden = (1u << 3) | (1u << 5) | (1u << 6) | kLeaf1EcxX2apic | kLeaf1EcxTscDeadline;
 constexpr u32 kLeaf1EcxHypervisor = 1u << 31;
-// Leaf 1 EDX: APIC (9), MTRR (12), ACPI thermal (22) hidden: not emulated.
+// Leaf 1 EDX: MCE (7), APIC (9), MTRR (12), MCA (14), ACPI thermal (22)
+// hidden: not emulated. Without MCE/MCA a guest reads no IA32_MCG_CAP,
+// IA32_MCG_STATUS or bank MSRs (SDM Vol. 3B 16.2), which would #GP here;
+// Linux panics on that #GP ("MCA architectural violation").
 constexpr u32 kLeaf1EdxApic = 1u << 9;
-constexpr u32 kLeaf1EdxHidden = kLeaf1EdxApic | (1u << 12) | (1u << 22);
+constexpr u32 kLeaf1EdxHidden = (1u << 7) | kLeaf1EdxApic | (1u << 12) | (1u << 14) | (1u << 22);
 // Leaf 7 EDX: IBRS/IBPB (26), STIBP (27), L1D_FLUSH (28), ARCH_CAPABILITIES
 // (29), SSBD (31): their MSRs would #GP in the VM.
 constexpr u32 kLeaf7EdxHidden = (1u << 26) | (1u << 27) | (1u << 28) | (1u << 29) | (1u << 31);
+// Leaf 7 EBX: TSC_ADJUST (1): IA32_TSC_ADJUST is not emulated (Linux reads
+// it unguarded at boot when the bit is set).
+constexpr u32 kLeaf7EbxHidden = 1u << 1;
 
 // Leaves whose answer depends on neither ECX nor guest state, so the view
 // may hold them (SDM Vol. 2A Table 3-8; the rest take a subleaf, like 4, 7,
@@ -62,6 +68,13 @@ CpuidValues guest_cpuid(CpuAccess& cpu, u32 leaf, u32 subleaf, const VcpuState& 
       r.ebx = (r.ebx & 0x0000FFFF) | (vcpu.id << 24) | ((vcpu.vcpu_count & 0xFF) << 16);
       if (vcpu.vcpu_count > 1) r.edx |= 1u << 28;  // HTT: the count above is valid
       break;
+    case 6:
+      // Thermal and power management: only ARAT (EAX bit 2, the APIC timer
+      // keeps running in deep C-states: true of the virtual one) has no
+      // MSR behind it. APERF/MPERF (ECX bit 0), the energy-performance bias
+      // (ECX bit 3), HWP and the thermal MSRs are not emulated and would
+      // #GP (Linux reads APERF/MPERF and writes IA32_ENERGY_PERF_BIAS).
+      return {r.eax & (1u << 2), 0, 0, 0};
     case 4:  // cores per package - 1 in EAX[31:26]
       r.eax = (r.eax & 0x03FFFFFF) | (((vcpu.vcpu_count - 1) & 0x3F) << 26);
       break;
@@ -69,7 +82,10 @@ CpuidValues guest_cpuid(CpuAccess& cpu, u32 leaf, u32 subleaf, const VcpuState& 
     case 0xA:  // no MONITOR/MWAIT, no PMU
       return {};
     case 7:
-      if (subleaf == 0) r.edx &= ~kLeaf7EdxHidden;
+      if (subleaf == 0) {
+        r.ebx &= ~kLeaf7EbxHidden;
+        r.edx &= ~kLeaf7EdxHidden;
+      }
       break;
     case 0xB:
     case 0x1F:  // topology: one thread per core, vcpu_count cores
