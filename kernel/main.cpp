@@ -128,6 +128,7 @@ bool bring_up_cores(const mb2::BootInfo& info, const Cmdline& cmdline) {
     finish(ExitCode::ok, "ok");
   }
   if (cmdline.value("dump", value) && value == "vmx") vmx::dump_capability_msrs();
+  if (cmdline.value("dump", value) && value == "cpuid") vmx::dump_cpuid();
   const vmx::VmxRootResult root = vmx::enter_vmx_root_everywhere();
   BootReport& report = boot_report();
   report.vmx_cores = root.cores_in_root;

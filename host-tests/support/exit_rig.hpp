@@ -146,6 +146,14 @@ struct ExitRig {
     last = dispatch(ctx);
     return apply(ctx, last);
   }
+  // One CPUID exit for leaf.subleaf: the four result registers.
+  CpuidValues exit_cpuid(u32 leaf, u32 subleaf) {
+    regs.rax = leaf;
+    regs.rcx = subleaf;
+    EXPECT_TRUE(exit(ExitReason::cpuid, 0, 2));
+    return {static_cast<u32>(regs.rax), static_cast<u32>(regs.rbx), static_cast<u32>(regs.rcx),
+            static_cast<u32>(regs.rdx)};
+  }
 
   u64 rip() { return vmcs.read(VmcsNat::guest_rip); }
   template <typename Field>

@@ -30,15 +30,7 @@ struct ViewRig : ExitRig {
     vcpu.id = 2;
     vcpu.vcpu_count = 3;
   }
-  void build() { build_cpuid_view(vcpu.cpuid, cpu, vcpu); }
-  // One CPUID exit for leaf.subleaf: the four result registers.
-  CpuidValues exit_cpuid(u32 leaf, u32 subleaf) {
-    regs.rax = leaf;
-    regs.rcx = subleaf;
-    EXPECT_TRUE(exit(ExitReason::cpuid, 0, 2));
-    return {static_cast<u32>(regs.rax), static_cast<u32>(regs.rbx), static_cast<u32>(regs.rcx),
-            static_cast<u32>(regs.rdx)};
-  }
+  void build() { build_cpuid_view(vcpu.cpuid, cpu, vcpu, 0); }
 };
 
 TEST(CpuidView, GivenAFreshVcpuWhenNotBuiltThenItHoldsNothing) {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The APIC-virtualization exits (vmx/core/exit_apic.cpp) with the fake
 // VMCS: APIC-access exits emulating MOV loads and stores in 32- and 64-bit
-// guests (through the guest's page tables), refusals with the bytes named,
+// guests (through the guest's page tables), byte/word/quadword, MOVZX/MOVSX,
+// moffs and unaligned accesses, refusals with the bytes named,
 // EOI-induced and APIC-write exits, and the entry-side helpers.
 #include <gtest/gtest.h>
 
@@ -116,12 +117,96 @@ TEST(ApicExit, GivenCsBaseInProtectedModeWhenFetchedThenCsBasePlusEip) {
 
 TEST(ApicExit, GivenUnsupportedInstructionWhenApicAccessThenVmStopsNamingTheBytes) {
   ApicRig r;
-  r.code({0x0F, 0xB6, 0x05, 0x80, 0x00, 0xE0, 0xFE});  // movzx eax, byte [0xfee00080]
+  r.code({0x87, 0x05, 0x80, 0x00, 0xE0, 0xFE});  // xchg [0xfee00080], eax
   EXPECT_FALSE(r.access(ApicAccessType::linear_read, kTpr));
   EXPECT_TRUE(is_stop(r.last, StopReason::unhandled_exit));
-  EXPECT_NE(r.diagnosis().find("0f b6 05 80 00 e0 fe"), std::string::npos) << r.diagnosis();
-  EXPECT_NE(r.diagnosis().find("not MOV"), std::string::npos) << r.diagnosis();
+  EXPECT_NE(r.diagnosis().find("87 05 80 00 e0 fe"), std::string::npos) << r.diagnosis();
+  EXPECT_NE(r.diagnosis().find("not a MOV"), std::string::npos) << r.diagnosis();
   EXPECT_EQ(r.rip(), ExitRig::kRip);
+}
+
+// Narrower and unaligned accesses, completed as KVM completes them: a read
+// returns the bytes of the slot's 32-bit register from the accessed offset
+// (0 past it), with the destination's width rules; only an aligned 32-bit
+// write reaches the register, any other write completes without effect.
+struct LoadRow {
+  const char* what;
+  std::vector<u8> code;
+  u32 offset;
+  u64 before, after;  // RAX or RCX (the row's register)
+  bool rcx;
+};
+
+TEST(ApicExit, GivenNarrowAndExtendingLoadsWhenApicAccessThenTheRegisterGetsTheAccessedBytes) {
+  const LoadRow rows[] = {
+      {"mov al, [tpr]", {0x8A, 0x05, 0x80, 0x00, 0xE0, 0xFE}, kTpr, 0x1122334455667788, 0x11223344556677F0, false},
+      {"mov ah, [version+2]", {0x8A, 0x25, 0x32, 0x00, 0xE0, 0xFE}, kVersion + 2, 0x1122334455667788, 0x1122334455660588,
+       false},
+      {"mov ax, [version]", {0x66, 0x8B, 0x05, 0x30, 0x00, 0xE0, 0xFE}, kVersion, 0x1122334455667788, 0x1122334455660014,
+       false},
+      {"mov ax, [version+1]", {0x66, 0x8B, 0x05, 0x31, 0x00, 0xE0, 0xFE}, kVersion + 1, 0x1122334455667788,
+       0x1122334455660500, false},
+      {"mov eax, [tpr+4]", {0x8B, 0x05, 0x84, 0x00, 0xE0, 0xFE}, kTpr + 4, 0x1122334455667788, 0, false},
+      {"mov eax, [version+2]", {0x8B, 0x05, 0x32, 0x00, 0xE0, 0xFE}, kVersion + 2, 0x1122334455667788, 0x5, false},
+      {"movzx ecx, byte [tpr]", {0x0F, 0xB6, 0x0D, 0x80, 0x00, 0xE0, 0xFE}, kTpr, ~u64{0}, 0xF0, true},
+      {"movsx ecx, byte [tpr]", {0x0F, 0xBE, 0x0D, 0x80, 0x00, 0xE0, 0xFE}, kTpr, ~u64{0}, 0xFFFFFFF0, true},
+      {"movsx cx, byte [tpr]", {0x66, 0x0F, 0xBE, 0x0D, 0x80, 0x00, 0xE0, 0xFE}, kTpr, 0x1111111111111111,
+       0x111111111111FFF0, true},
+      {"movzx ecx, word [version+2]", {0x0F, 0xB7, 0x0D, 0x32, 0x00, 0xE0, 0xFE}, kVersion + 2, ~u64{0}, 0x5, true},
+      {"mov eax, moffs [tpr]", {0xA1, 0x80, 0x00, 0xE0, 0xFE}, kTpr, ~u64{0}, 0xF0, false},
+      {"mov al, moffs [tpr]", {0xA0, 0x80, 0x00, 0xE0, 0xFE}, kTpr, 0x1234, 0x12F0, false},
+  };
+  for (const LoadRow& row : rows) {
+    SCOPED_TRACE(row.what);
+    ApicRig r;
+    r.lapic.write(kTpr, 0xF0);
+    r.code(row.code);
+    (row.rcx ? r.regs.rcx : r.regs.rax) = row.before;
+    ASSERT_TRUE(r.access(ApicAccessType::linear_read, row.offset));
+    EXPECT_TRUE(is_advance(r.last));
+    EXPECT_EQ(row.rcx ? r.regs.rcx : r.regs.rax, row.after);
+    EXPECT_EQ(r.rip(), ExitRig::kRip + row.code.size());
+  }
+}
+
+TEST(ApicExit, Given64BitLoadInA64BitGuestWhenApicAccessThenTheRegisterAndZerosAbove) {
+  ApicRig r;
+  r.long_mode_at_1g();
+  r.lapic.write(kTpr, 0x21);
+  r.code({0x48, 0x8B, 0x80, 0x80, 0x00, 0x00, 0x00});  // mov rax, [rax+0x80]
+  r.regs.rax = 0xFFFFFFFFFFFFFFFF;
+  ASSERT_TRUE(r.access(ApicAccessType::linear_read, kTpr));
+  EXPECT_EQ(r.regs.rax, 0x21u);
+}
+
+struct StoreRow {
+  const char* what;
+  std::vector<u8> code;
+  u32 offset;
+  bool reaches_tpr;
+};
+
+TEST(ApicExit, GivenStoresOfEveryWidthWhenApicAccessThenOnlyAnAlignedDwordReachesTheRegister) {
+  const StoreRow rows[] = {
+      {"mov [tpr], eax (moffs)", {0xA3, 0x80, 0x00, 0xE0, 0xFE}, kTpr, true},
+      {"mov byte [tpr], 0x50", {0xC6, 0x05, 0x80, 0x00, 0xE0, 0xFE, 0x50}, kTpr, false},
+      {"mov [tpr], al", {0x88, 0x05, 0x80, 0x00, 0xE0, 0xFE}, kTpr, false},
+      {"mov [tpr], ax", {0x66, 0x89, 0x05, 0x80, 0x00, 0xE0, 0xFE}, kTpr, false},
+      {"mov word [tpr], 0x50", {0x66, 0xC7, 0x05, 0x80, 0x00, 0xE0, 0xFE, 0x50, 0x00}, kTpr, false},
+      {"mov [tpr+1], eax", {0x89, 0x05, 0x81, 0x00, 0xE0, 0xFE}, kTpr + 1, false},
+      {"mov al, moffs store", {0xA2, 0x80, 0x00, 0xE0, 0xFE}, kTpr, false},
+  };
+  for (const StoreRow& row : rows) {
+    SCOPED_TRACE(row.what);
+    ApicRig r;
+    r.lapic.write(kTpr, 0x10);
+    r.regs.rax = 0x50;
+    r.code(row.code);
+    ASSERT_TRUE(r.access(ApicAccessType::linear_write, row.offset));
+    EXPECT_TRUE(is_advance(r.last));
+    EXPECT_EQ(r.lapic.tpr(), row.reaches_tpr ? 0x50 : 0x10);
+    EXPECT_EQ(r.rip(), ExitRig::kRip + row.code.size());
+  }
 }
 
 TEST(ApicExit, GivenInstructionOutsideRamWhenApicAccessThenVmStopsWithTruncatedBytes) {

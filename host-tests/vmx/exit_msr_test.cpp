@@ -4,7 +4,7 @@
 // types, IA32_APIC_BASE validation.
 #include <gtest/gtest.h>
 
-#include "host-tests/support/exit_rig.hpp"
+#include "host-tests/support/msr_rig.hpp"
 
 namespace nucleo::vmx::exit_test {
 namespace {
@@ -12,23 +12,6 @@ namespace {
 constexpr u32 kTsc = 0x10, kPlatformId = 0x17, kApicBase = 0x1B, kFeatureControl = 0x3A, kBiosSignId = 0x8B;
 constexpr u32 kMiscEnable = 0x1A0, kPat = 0x277, kEfer = 0xC0000080;
 constexpr u64 kResetPat = 0x0007040600070406;
-
-struct MsrRig : ExitRig {
-  bool rdmsr(u32 msr) {
-    regs.rcx = 0xFFFFFFFF00000000 | msr;  // only ECX names the MSR
-    regs.rax = 0xAAAAAAAAAAAAAAAA;
-    regs.rdx = 0xDDDDDDDDDDDDDDDD;
-    return exit(ExitReason::rdmsr, 0, 2);
-  }
-  u64 edx_eax() const { return regs.rdx << 32 | regs.rax; }
-  bool wrmsr(u32 msr, u64 value) {
-    regs.rcx = 0xFFFFFFFF00000000 | msr;
-    regs.rax = 0xEEEEEEEE00000000 | (value & 0xFFFFFFFF);  // only EDX:EAX is the value
-    regs.rdx = 0xEEEEEEEE00000000 | (value >> 32);
-    vmcs.clear_writes();
-    return exit(ExitReason::wrmsr, 0, 2);
-  }
-};
 
 TEST(MsrExit, GivenTscWhenReadThenHostTscPlusTheVmcsOffsetSplitIntoEdxEax) {
   MsrRig r;
@@ -51,7 +34,7 @@ TEST(MsrExit, GivenEachEmulatedMsrWhenReadThenItsValueInEdxEaxWithUpperHalvesCle
   MsrRig probe;
   const ReadRow rows[] = {
       {kPlatformId, 0},     {kBiosSignId, 0}, {kApicBase, 0xFEE00900}, {kFeatureControl, 1},  // locked, no VMX
-      {kMiscEnable, 1},  // fast strings
+      {kMiscEnable, 0x1801},  // fast strings; BTS and PEBS unavailable
       {kPat, 0x0106040500070406},  {kEfer, 0xD01},
   };
   for (const ReadRow& row : rows) {
@@ -117,16 +100,29 @@ TEST(MsrExit, GivenUnknownReadOnlyAndVmxMsrsWhenWrittenThenGp) {
   }
 }
 
-TEST(MsrExit, GivenBiosSignIdOrMiscEnableWhenWrittenThenAcceptedWithoutEffect) {
-  for (const u32 msr : {kBiosSignId, kMiscEnable}) {
-    MsrRig r;
-    ASSERT_TRUE(r.wrmsr(msr, 0x123456789));
-    EXPECT_TRUE(is_advance(r.last));
-    EXPECT_EQ(r.vmcs.writes().size(), 1u);  // only apply's RIP
-    EXPECT_EQ(r.rip(), ExitRig::kRip + 2);
-    ASSERT_TRUE(r.rdmsr(msr));
-    EXPECT_EQ(r.edx_eax(), msr == kMiscEnable ? 1u : 0u);
-  }
+TEST(MsrExit, GivenBiosSignIdWhenWrittenThenAcceptedWithoutEffect) {
+  MsrRig r;
+  ASSERT_TRUE(r.wrmsr(kBiosSignId, 0x123456789));
+  EXPECT_TRUE(is_advance(r.last));
+  EXPECT_EQ(r.vmcs.writes().size(), 1u);  // only apply's RIP
+  EXPECT_EQ(r.rip(), ExitRig::kRip + 2);
+  ASSERT_TRUE(r.rdmsr(kBiosSignId));
+  EXPECT_EQ(r.edx_eax(), 0u);
+}
+
+// IA32_MISC_ENABLE keeps the bits a real CPU lets software change (SDM
+// Vol. 4 Table 2-2): fast strings is read back as written.
+TEST(MsrExit, GivenMiscEnableWhenFastStringsClearedThenReadBackClearAndSetAgain) {
+  MsrRig r;
+  ASSERT_TRUE(r.wrmsr(kMiscEnable, 0x1800));
+  EXPECT_TRUE(is_advance(r.last));
+  ASSERT_TRUE(r.rdmsr(kMiscEnable));
+  EXPECT_EQ(r.edx_eax(), 0x1800u);
+  ASSERT_TRUE(r.wrmsr(kMiscEnable, 0x1801));
+  ASSERT_TRUE(r.rdmsr(kMiscEnable));
+  EXPECT_EQ(r.edx_eax(), 0x1801u);
+  ASSERT_TRUE(r.wrmsr(kMiscEnable, 0x123456789));  // reserved bits
+  EXPECT_TRUE(is_gp(r.last));
 }
 
 TEST(MsrExit, GivenValidApicBaseWhenWrittenThenStoredWithoutBspAndReadBack) {

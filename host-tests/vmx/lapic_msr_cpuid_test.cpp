@@ -230,7 +230,7 @@ TEST(LapicCpuidExit, GivenAVcpuWithoutALapicOnAHostWithTheBitsWhenLeaf1ThenTheyA
 TEST(LapicCpuidExit, GivenAVcpuWithALapicWhenTheViewIsBuiltThenLeaf1InTheViewHasTheBitsToo) {
   MsrRig r(1);
   r.vcpu.vcpu_count = 2;
-  build_cpuid_view(r.vcpu.cpuid, r.cpu, r.vcpu);
+  build_cpuid_view(r.vcpu.cpuid, r.cpu, r.vcpu, 0);
   r.regs.rax = 1;
   ASSERT_TRUE(r.pc_exit(ExitReason::cpuid, 0, 2));
   EXPECT_TRUE(r.regs.rcx & kEcxX2apic);

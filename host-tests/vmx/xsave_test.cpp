@@ -49,7 +49,7 @@ struct XsaveRig : ExitRig {
       if ((h.supported >> c.i) & 1) cpu.set_cpuid(0xD, c.i, {c.size, c.offset, c.flags, 0});
     cpu.strict_xsetbv = true;
     vmcs.set(VmcsNat::guest_cr4, vmcs.read(VmcsNat::guest_cr4) | kCr4Osxsave);
-    build_cpuid_view(vcpu.cpuid, cpu, vcpu);
+    build_cpuid_view(vcpu.cpuid, cpu, vcpu, 0);
   }
   CpuidValues guest(u32 subleaf) { return guest_cpuid(cpu, 0xD, subleaf, vcpu); }
   u64 guest_mask() {
@@ -115,8 +115,9 @@ TEST(XsaveView, GivenHostMasksWhenOfferedThenOnlyKnownBitsInWholeGroupsWithTheir
       {0xE3, 0x3},         // AVX-512 without AVX
       {0x67, 0x7},         // two of the AVX-512 three
       {0xF, 0x7},          // half of MPX
-      {0x1F, 0x1F},        {0x2FF, 0x2FF},   {0x20207, 0x207},     // half of AMX
-      {0x602E7, 0x602E7},  {0xFFFFFFFFFFFFFFFF, xcr0::kKnown},  // bit 8, 10-16, 19+ never offered
+      {0x1F, 0x7},         // MPX: never offered (no IA32_BNDCFGS)
+      {0x2FF, 0x2E7},      {0x20207, 0x207},     // half of AMX
+      {0x602E7, 0x602E7},  {0xFFFFFFFFFFFFFFFF, 0x602E7},  // MPX, bit 8, 10-16, 19+ never offered
   };
   for (const auto& row : rows) EXPECT_EQ(offered_xcr0_mask(row.host), row.offered) << std::hex << row.host;
 }
@@ -139,11 +140,15 @@ TEST(XsaveView, GivenTheOfferedMaskWhenTheGuestReadsLeafDThenItEnumeratesExactly
         EXPECT_EQ(c, CpuidValues{}) << i;
       }
     }
-    // Subleaf 1: no IA32_XSS bits (the MSR is not emulated), XFD hidden.
+    // Subleaf 1: no IA32_XSS bits (no supervisor component is offered),
+    // XFD hidden, XSAVES (bit 3) only with the "enable XSAVES/XRSTORS"
+    // control, which this rig's VMCS does not have.
     const CpuidValues s1 = r.guest(1);
     EXPECT_EQ(s1.ecx, 0u);
     EXPECT_EQ(s1.edx, 0u);
-    EXPECT_EQ(s1.eax, h.subleaf1_eax & 0xF);
+    EXPECT_EQ(s1.eax, h.subleaf1_eax & 0x7);
+    build_cpuid_view(r.vcpu.cpuid, r.cpu, r.vcpu, proc2::kEnableXsaves);
+    EXPECT_EQ(r.guest(1).eax, h.subleaf1_eax & 0xF);
   }
 }
 
@@ -164,7 +169,7 @@ TEST(XsaveView, GivenXcr0ChangesWhenTheGuestReadsLeafDThenTheAreaSizesFollowItsX
 TEST(XsaveView, GivenAHostWithoutXsaveWhenTheGuestReadsLeafDThenAllZeros) {
   XsaveRig r(kHosts[0]);
   r.cpu.set_cpuid(0x1, {0x000306C3, 0x07100800, 0x7FFAFBFF & ~(1u << 26), 0xBFEBFBFF});
-  build_cpuid_view(r.vcpu.cpuid, r.cpu, r.vcpu);
+  build_cpuid_view(r.vcpu.cpuid, r.cpu, r.vcpu, 0);
   EXPECT_EQ(r.vcpu.cpuid.xsave.xcr0_mask, 0u);
   for (const u32 subleaf : {0u, 1u, 2u}) EXPECT_EQ(r.guest(subleaf), CpuidValues{});
 }
@@ -172,7 +177,7 @@ TEST(XsaveView, GivenAHostWithoutXsaveWhenTheGuestReadsLeafDThenAllZeros) {
 TEST(XsaveView, GivenAnOldHostWithoutLeafDWhenBuiltThenNoXsave) {
   XsaveRig r(kHosts[0]);
   r.cpu.set_cpuid(0x0, {0xB, 0x756E6547, 0x6C65746E, 0x49656E69});
-  build_cpuid_view(r.vcpu.cpuid, r.cpu, r.vcpu);
+  build_cpuid_view(r.vcpu.cpuid, r.cpu, r.vcpu, 0);
   EXPECT_EQ(r.vcpu.cpuid.xsave.xcr0_mask, 0u);
 }
 

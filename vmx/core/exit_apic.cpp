@@ -28,15 +28,26 @@ const char* apic_access_type_name(ApicAccessType type) {
 namespace {
 
 
-// A 32-bit destination zero-extends into the full register (in 64-bit mode
-// architecturally, SDM Vol. 1 3.4.1.1; outside it the upper half is not
-// visible to the guest).
-void write_gpr32(ExitContext& ctx, u8 reg, u32 value) {
+void set_gpr(ExitContext& ctx, u8 reg, u64 value) {
   if (reg == 4) {
     (void)ctx.vmcs.write(VmcsNat::guest_rsp, value);
   } else {
     ctx.regs.set(reg, value);
   }
+}
+
+// The bytes a read of `width` at page offset `offset` returns: those of
+// the 32-bit register of its 16-byte slot from the offset on; the rest of
+// the slot (bytes 4-15) reads as 0 (SDM Vol. 3A 11.4.1: registers are
+// 32 bits on 16-byte boundaries; narrower accesses are model specific,
+// and these are KVM's semantics).
+u64 apic_read_bytes(VirtualLapic& lapic, u32 offset, u8 width) {
+  const u32 slot = offset & 0xFF0, at = offset & 0xF;
+  const u64 reg = lapic.read(slot);
+  u64 v = 0;
+  for (u32 k = 0; k < width; ++k)
+    if (at + k < 4) v |= ((reg >> (8 * (at + k))) & 0xFF) << (8 * k);
+  return v;
 }
 
 }  // namespace
@@ -69,10 +80,15 @@ ExitAction handle_apic_access(ExitContext& ctx, VirtualLapic& lapic) {
                     q.offset(), apic_access_type_name(type), Str(hex.text));
     return ExitAction::stop_vm(StopReason::hypervisor_error);
   }
-  switch (mov.kind) {
-    case MmioMovKind::load: write_gpr32(ctx, mov.reg, lapic.read(q.offset())); break;
-    case MmioMovKind::store_register: lapic.write(q.offset(), static_cast<u32>(guest_gpr(ctx, mov.reg))); break;
-    case MmioMovKind::store_immediate: lapic.write(q.offset(), mov.immediate); break;
+  const u32 offset = q.offset();
+  if (mov.kind == MmioMovKind::load) {
+    const u8 reg = mov.reg;
+    set_gpr(ctx, reg, mmio_merge_register(mov, guest_gpr(ctx, reg), apic_read_bytes(lapic, offset, mov.width)));
+  } else if (mov.width == 4 && (offset & 0xF) == 0) {
+    // Any other write completes without effect, as in KVM: a register is
+    // one 32-bit unit and a partial write has no defined result (SDM
+    // Vol. 3A 11.4.1).
+    lapic.write(offset, static_cast<u32>(mmio_store_value(mov, guest_gpr(ctx, mov.reg))));
   }
   // APIC-access exits define no instruction length (28.2.4): use the decoder's.
   ctx.instruction_length = mov.length;

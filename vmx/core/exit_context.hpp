@@ -12,6 +12,7 @@
 #include "kernel/virt/vm.hpp"
 #include "vmx/core/capabilities.hpp"
 #include "vmx/core/cpuid_view.hpp"
+#include "vmx/core/vcpu_msrs.hpp"
 #include "vmx/core/vmcs_access.hpp"
 #include "vmx/ext/isa_state.hpp"
 
@@ -102,6 +103,9 @@ struct VcpuState {
   // Filled once before the vCPU first runs (build_cpuid_view); empty, every
   // CPUID exit is computed (as in host tests that do not build it).
   CpuidView cpuid;
+  // The MSRs behind the virtual CPU's features that neither the VMCS nor
+  // the physical CPU holds (vmx/core/vcpu_msrs.hpp).
+  VcpuMsrs msrs;
 };
 
 struct ExitContext {

@@ -1,19 +1,22 @@
 // SPDX-License-Identifier: MIT
 // RDMSR/WRMSR (exit reasons 31, 32). Only MSRs outside the pass-through list
 // of the MSR bitmap (vmx/hw/vcpu.cpp) exit. Those the VM has are emulated
-// here; the VMX capability MSRs and every unknown MSR raise #GP(0), as on a
-// CPU without them (SDM Vol. 4 lists the architectural MSRs).
+// here, in msr_platform.cpp (the MSRs behind the virtual CPU's CPUID bits,
+// docs/virtual-cpu.md) and by the local APIC model; the VMX capability
+// MSRs and every unknown MSR raise #GP(0), as on a CPU without them (SDM
+// Vol. 4 lists the architectural MSRs).
 #include "kernel/arch/x86_bits.hpp"
 #include "vmx/core/dispatcher.hpp"
 #include "vmx/core/exit_helpers.hpp"
+#include "vmx/core/vcpu_msrs.hpp"
 #include "vmx/ext/isa_exec.hpp"
 
 namespace nucleo::vmx {
 
 namespace {
 
-constexpr u32 kTsc = 0x10, kPlatformId = 0x17, kApicBase = 0x1B, kFeatureControl = 0x3A, kBiosSignId = 0x8B;
-constexpr u32 kMiscEnable = 0x1A0, kPat = 0x277, kEfer = 0xC0000080;
+constexpr u32 kPlatformId = 0x17, kApicBase = 0x1B, kFeatureControl = 0x3A, kBiosSignId = 0x8B;
+constexpr u32 kPat = 0x277, kEfer = 0xC0000080;
 
 // EFER bits a guest may set: SCE (0), LME (8), NXE (11); LMA (10) is the
 // CPU's (SDM Vol. 3A 2.2.1). Anything else #GPs as on hardware without it.
@@ -50,17 +53,19 @@ ExitAction lapic_rdmsr(ExitContext& ctx, u32 msr) {
 ExitAction handle_rdmsr(ExitContext& ctx) {
   const auto msr = static_cast<u32>(ctx.regs.rcx);
   if (lapic_owns(ctx, msr)) return lapic_rdmsr(ctx, msr);
-  u64 value;
-  switch (msr) {
-    case kTsc: value = ctx.cpu.rdtsc() + ctx.vmcs.read(Vmcs64::tsc_offset); break;
-    case kPlatformId:
-    case kBiosSignId: value = 0; break;
-    case kApicBase: value = ctx.vcpu.apic_base | (ctx.vcpu.id == 0 ? 1u << 8 : 0u); break;
-    case kFeatureControl: value = 1; break;  // locked, VMX off: the VM has no VMX
-    case kMiscEnable: value = 1; break;      // fast strings
-    case kPat: value = ctx.vmcs.read(Vmcs64::guest_pat); break;
-    case kEfer: value = ctx.vmcs.read(Vmcs64::guest_efer); break;
-    default: return inject_gp();
+  u64 value = 0;
+  const MsrStatus platform = platform_rdmsr(ctx, msr, value);
+  if (platform == MsrStatus::gp) return inject_gp();
+  if (platform == MsrStatus::not_mine) {
+    switch (msr) {
+      case kPlatformId:
+      case kBiosSignId: value = 0; break;
+      case kApicBase: value = ctx.vcpu.apic_base | (ctx.vcpu.id == 0 ? 1u << 8 : 0u); break;
+      case kFeatureControl: value = 1; break;  // locked, VMX off: the VM has no VMX
+      case kPat: value = ctx.vmcs.read(Vmcs64::guest_pat); break;
+      case kEfer: value = ctx.vmcs.read(Vmcs64::guest_efer); break;
+      default: return inject_gp();
+    }
   }
   ctx.regs.rax = value & 0xFFFFFFFF;
   ctx.regs.rdx = value >> 32;
@@ -74,12 +79,13 @@ ExitAction handle_wrmsr(ExitContext& ctx) {
     if (msr == vlapic::kMsrX2apicFirst + (vlapic::kIcrLow >> 4) && ctx.vcpu.extensions) ext::note_icr_write(ctx, value);
     return ctx.lapic->wrmsr(msr, value).gp ? inject_gp() : ExitAction::advance();
   }
+  switch (platform_wrmsr(ctx, msr, value)) {
+    case MsrStatus::done: return ExitAction::advance();
+    case MsrStatus::gp: return inject_gp();
+    case MsrStatus::not_mine: break;
+  }
   switch (msr) {
-    case kTsc:  // the guest's TSC becomes `value` now: an offset (TSC offsetting is on)
-      (void)ctx.vmcs.write(Vmcs64::tsc_offset, value - ctx.cpu.rdtsc());
-      return ExitAction::advance();
     case kBiosSignId:
-    case kMiscEnable:
       return ExitAction::advance();  // accepted, no effect
     case kApicBase:
       if (!valid_apic_base(value)) return inject_gp();

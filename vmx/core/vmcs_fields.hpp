@@ -37,6 +37,7 @@ enum class Vmcs64 : u32 {
   eoi_exit_bitmap1 = 0x201E,
   eoi_exit_bitmap2 = 0x2020,
   eoi_exit_bitmap3 = 0x2022,
+  xss_exiting_bitmap = 0x202C,
   guest_physical_address = 0x2400,  // read-only
   vmcs_link_pointer = 0x2800,
   guest_debugctl = 0x2802,

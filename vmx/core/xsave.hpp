@@ -23,10 +23,12 @@ constexpr u64 kMpx = (1u << 3) | (1u << 4);             // BNDREGS, BNDCSR: both
 constexpr u64 kAvx512 = (1u << 5) | (1u << 6) | (1u << 7);  // opmask, ZMM_Hi256, Hi16_ZMM: all or none
 constexpr u64 kPkru = 1u << 9;
 constexpr u64 kAmx = (1u << 17) | (1u << 18);            // XTILECFG, XTILEDATA: both or neither
-// Every user state component nucleo knows the XSETBV rules of. Bits 8 and
-// 10-16 are supervisor components (IA32_XSS, never XCR0); newer bits (19
-// and up) stay hidden until their rules are added here.
-constexpr u64 kKnown = kX87 | kSse | kAvx | kMpx | kAvx512 | kPkru | kAmx;
+// Every user state component the VM may enable. Bits 8 and 10-16 are
+// supervisor components (IA32_XSS, never XCR0); newer bits (19 and up)
+// stay hidden until their rules are added here. MPX (kMpx) is not
+// offered: CPUID hides MPX because IA32_BNDCFGS is not virtualized, and
+// XCR0 must not enumerate state of a feature the CPU does not have.
+constexpr u64 kKnown = kX87 | kSse | kAvx | kAvx512 | kPkru | kAmx;
 }  // namespace xcr0
 
 // One state component as CPUID.(EAX=0DH,ECX=i) describes it (SDM Vol. 1

@@ -119,6 +119,9 @@ Error write_controls(VmcsAccess& v, const VmxCapabilities& caps, Vcpu& vcpu) {
   NUCLEO_TRY(v.write(Vmcs64::msr_bitmap, vm.msr_bitmap));
   NUCLEO_TRY(v.write(Vmcs64::ept_pointer, vm.ept.eptp()));
   if (proc2.value() & proc2::kEnableVpid) NUCLEO_TRY(v.write(Vmcs16::vpid, vcpu.vpid));
+  // XSAVES/XRSTORS exit for no IA32_XSS component (SDM Vol. 3C 25.6.20):
+  // the field is the CPU's to initialise otherwise.
+  if (proc2.value() & proc2::kEnableXsaves) NUCLEO_TRY(v.write(Vmcs64::xss_exiting_bitmap, 0));
   vcpu.state.apicv = want_apicv;
   if (lapic) {
     NUCLEO_TRY(v.write(Vmcs64::virtual_apic_page, vcpu.lapic_page_phys));
@@ -196,9 +199,13 @@ Error create_vmx_vm(VmxVm& out, Str name, u32 id, u64 ram_bytes) {
   // that the host never uses (static partitioning: one vCPU per core, and
   // the hypervisor has no SYSCALL path and no SWAPGS).
   u8* bits = phys_to_virt<u8>(msr.value());
-  static constexpr u32 kPassThrough[] = {0x174, 0x175, 0x176, 0xC0000081, 0xC0000082, 0xC0000083,
-                                         0xC0000084, 0xC0000100, 0xC0000101, 0xC0000102, 0xC0000103};
+  static constexpr u32 kPassThrough[] = {0x174,      0x175,      0x176,      0xC0000081, 0xC0000082,
+                                         0xC0000083, 0xC0000084, 0xC0000100, 0xC0000101, 0xC0000102};
   for (u32 m : kPassThrough) pass_through_msr(bits, m);
+  // IA32_TSC_AUX exists for the guest only with RDTSCP/RDPID, which the
+  // VM has when "enable RDTSCP" can be set (write_controls sets it then);
+  // otherwise its RDMSR/WRMSR exit and #GP, like any MSR the CPU lacks.
+  if (capabilities().has2(proc2::kEnableRdtscp)) pass_through_msr(bits, 0xC0000103);
   return {};
 }
 

@@ -6,7 +6,9 @@
 #include "kernel/arch/cpu.hpp"
 #include "kernel/console/log.hpp"
 #include "kernel/time/clock.hpp"
+#include "kernel/config/vm_config.hpp"
 #include "kernel/virt/hw_cpu_access.hpp"
+#include "vmx/core/cpuid_allow.hpp"
 #include "vmx/core/dispatcher.hpp"
 #include "vmx/core/event_delivery.hpp"
 #include "vmx/core/exit_cpuid.hpp"
@@ -84,7 +86,13 @@ void run_vcpu(Vcpu& v) {
   if (v.state.preemption_timer)
     (void)vmcs.write(Vmcs32::guest_preemption_timer,
                      v.starts_waiting ? 0xFFFFFFFFu : static_cast<u32>(v.state.preemption_timer));
-  build_cpuid_view(v.state.cpuid, cpu, v.state);
+  build_cpuid_view(v.state.cpuid, cpu, v.state, vmcs.read(Vmcs32::proc_controls2));
+  // The VM's firmware state of the MTRRs (its memory map: RAM below the
+  // PCI hole, which is uncacheable up to 4 GiB).
+  if (v.platform) firmware_mtrrs(v.state.msrs, kPciHoleBase, v.state.cpuid.cpu.phys_bits);
+  // IA32_TSC_AUX is passed through to a VM with RDTSCP (vmx/hw/vcpu.cpp):
+  // it starts at 0, not with what an earlier VM on this core left in it.
+  if (v.state.cpuid.cpu.gates & gate::kRdtscp) cpu::wrmsr(0xC0000103, 0);
   ExitContext ctx{vm, v.regs, v.state, vmcs, cpu, capabilities()};
   ctx.lapic = v.lapic;
   ctx.platform = v.state.id == 0 ? v.platform : nullptr;  // the devices' timers and the 8259 output go to vCPU 0

@@ -109,6 +109,57 @@ void dump_capability_msrs() {
   log::info("vmx-msr {:#x} {:#018x}", cap_msr::kFeatureControl, cpu::rdmsr(cap_msr::kFeatureControl));
 }
 
+namespace {
+
+void dump_leaf(u32 leaf, u32 subleaf, bool indexed) {
+  const cpu::CpuidResult r = cpu::cpuid(leaf, subleaf);
+  if (indexed)
+    log::info("cpuid-leaf {:#x} {} {:#010x} {:#010x} {:#010x} {:#010x}", leaf, subleaf, r.eax, r.ebx, r.ecx, r.edx);
+  else
+    log::info("cpuid-leaf {:#x} * {:#010x} {:#010x} {:#010x} {:#010x}", leaf, r.eax, r.ebx, r.ecx, r.edx);
+}
+
+// How many subleaves of `leaf` to record (SDM Vol. 2A Table 3-8): 0 for a
+// leaf without subleaves. Leaves 4, 0xB and 0x1F end at a null entry;
+// leaf 0xD has one subleaf per state component; the others, a few.
+u32 subleaves_of(u32 leaf) {
+  switch (leaf) {
+    case 4: {
+      u32 n = 0;
+      while (n < 16 && (cpu::cpuid(4, n).eax & 0x1F) != 0) ++n;
+      return n + 1;
+    }
+    case 0xB:
+    case 0x1F: {
+      u32 n = 0;
+      while (n < 8 && ((cpu::cpuid(leaf, n).ecx >> 8) & 0xFF) != 0) ++n;
+      return n + 1;
+    }
+    case 7: return (cpu::cpuid(7, 0).eax & 0xF) + 1;
+    case 0xD: return 64;
+    case 0xF: case 0x10: case 0x12: case 0x14: case 0x17: case 0x18: case 0x1D: case 0x20: return 4;
+    default: return 0;
+  }
+}
+
+}  // namespace
+
+void dump_cpuid() {
+  static constexpr u32 kBases[] = {0, 0x80000000};
+  for (const u32 base : kBases) {
+    const u32 max = cpu::cpuid(base).eax;
+    if (max < base || max - base > 0x40) continue;
+    for (u32 leaf = base; leaf <= max; ++leaf) {
+      const u32 n = subleaves_of(leaf);
+      if (n == 0) dump_leaf(leaf, 0, false);
+      for (u32 sub = 0; sub < n; ++sub) {
+        const cpu::CpuidResult r = cpu::cpuid(leaf, sub);
+        if (sub == 0 || r.eax || r.ebx || r.ecx || r.edx) dump_leaf(leaf, sub, true);
+      }
+    }
+  }
+}
+
 VmxRootResult enter_vmx_root_everywhere() {
   VmxRootResult result;
   result.refusal = check_boot_cpu();

@@ -27,4 +27,10 @@ const VmxCapabilities& capabilities();
 // lines, so capability sets can be recorded for the host tests.
 void dump_capability_msrs();
 
+// dump=cpuid: the boot CPU's CPUID leaves, as "cpuid-leaf LEAF SUBLEAF EAX
+// EBX ECX EDX" lines (SUBLEAF "*" for a leaf that takes none), so the
+// host tests can walk the virtual CPU over recorded processors
+// (host-tests/data/cpuid/).
+void dump_cpuid();
+
 }  // namespace nucleo::vmx

@@ -9,6 +9,26 @@ bool is_segment_override(u8 b) { return b == 0x26 || b == 0x2E || b == 0x36 || b
 
 Error refuse(const char* why, usize at) { return make_error(Status::unsupported, why, at); }
 
+u64 mask_of(u8 bytes) { return bytes >= 8 ? ~u64{0} : (u64{1} << (8 * bytes)) - 1; }
+
+// Bytes after ModRM: SIB and displacement (Tables 2-1 to 2-3), or an error.
+Result<usize> modrm_tail(Span<const u8> code, usize i, usize limit, u8 modrm, bool addr16) {
+  const u8 mod = modrm >> 6, rm = modrm & 7;
+  if (addr16)  // Table 2-1: no SIB; disp16 for mod 2 and for mod 0 with rm 6
+    return usize{mod == 1 ? 1u : (mod == 2 || (mod == 0 && rm == 6)) ? 2u : 0u};
+  // Tables 2-2, 2-3: SIB when rm = 4; disp32 for mod 2, for mod 0 with rm
+  // 5 (RIP-relative in 64-bit mode) and for SIB base 5 with mod 0.
+  usize n = 0;
+  if (rm == 4) {
+    if (i >= limit) return make_error(Status::truncated, "instruction bytes end before SIB", i);
+    if (mod == 0 && (code[i] & 7) == 5) n = 4;
+    n += 1;
+  }
+  if (mod == 1) n += 1;
+  if (mod == 2 || (mod == 0 && rm == 5)) n += 4;
+  return n;
+}
+
 }  // namespace
 
 Result<MmioMov> decode_mmio_mov(Span<const u8> code, CodeSize size) {
@@ -37,50 +57,93 @@ Result<MmioMov> decode_mmio_mov(Span<const u8> code, CodeSize size) {
       break;
     }
   }
-  const u8 opcode = code[i++];
+  // Operand size (Vol. 1 3.6, Table 3-4): REX.W 64, else the default
+  // (16 bits in 16-bit code, 32 otherwise) flipped by 66.
+  const bool default16 = size == CodeSize::bits16;
+  const u8 op = (rex & 0x08) ? 8 : (default16 != operand_override) ? 2 : 4;
+  const bool addr16 = default16 ? !address_override : (size == CodeSize::bits32 && address_override);
+  const u8 addr_bytes = addr16 ? 2 : (size == CodeSize::bits64 && !address_override) ? 8 : 4;
+
+  const usize opcode_at = i;
+  u8 opcode = code[i++];
   MmioMov mov;
-  switch (opcode) {
-    case 0x8B: mov.kind = MmioMovKind::load; break;
-    case 0x89: mov.kind = MmioMovKind::store_register; break;
-    case 0xC7: mov.kind = MmioMovKind::store_immediate; break;
-    default: return refuse("not MOV r32/m32 (8B, 89) or MOV m32/imm32 (C7)", i - 1);
+  bool two_byte = false;
+  if (opcode == 0x0F) {
+    if (i >= limit) return make_error(Status::truncated, "instruction bytes end inside the opcode", i);
+    opcode = code[i++];
+    two_byte = true;
   }
-  // Operand size: 32 bits is the only one an APIC register takes.
-  const bool wide = rex & 0x08;  // REX.W
-  const bool op32 = size == CodeSize::bits16 ? operand_override : !operand_override;
-  if (wide) return refuse("64-bit operand (REX.W) on a 32-bit APIC register", i - 1);
-  if (!op32) return refuse("16-bit operand on a 32-bit APIC register", i - 1);
-  const bool addr16 = size == CodeSize::bits16 ? !address_override : (size == CodeSize::bits32 && address_override);
-
-  if (i >= limit) return make_error(Status::truncated, "instruction bytes end before ModRM", i);
-  const u8 modrm = code[i++];
-  const u8 mod = modrm >> 6, rm = modrm & 7;
-  const u8 reg = static_cast<u8>(((modrm >> 3) & 7) | ((rex & 0x04) << 1));  // REX.R
-  if (mod == 3) return refuse("register operand: no memory access to emulate", i - 1);
-  if (mov.kind == MmioMovKind::store_immediate && ((modrm >> 3) & 7) != 0) return refuse("C7 with reg field not 0", i - 1);
-  mov.reg = mov.kind == MmioMovKind::store_immediate ? 0 : reg;
-
-  usize displacement = 0;
-  if (addr16) {  // Table 2-1: no SIB; disp16 for mod 2 and for mod 0 with rm 6
-    displacement = mod == 1 ? 1 : (mod == 2 || (mod == 0 && rm == 6)) ? 2 : 0;
-  } else {  // Tables 2-2, 2-3: SIB when rm = 4; disp32 for mod 2, for mod 0 with rm 5 (RIP-relative in 64-bit mode) and SIB base 5
-    if (rm == 4) {
-      if (i >= limit) return make_error(Status::truncated, "instruction bytes end before SIB", i);
-      const u8 sib = code[i++];
-      if (mod == 0 && (sib & 7) == 5) displacement = 4;
+  bool moffs = false;
+  if (two_byte) {
+    if (opcode != 0xB6 && opcode != 0xB7 && opcode != 0xBE && opcode != 0xBF)
+      return refuse("not MOVZX (0F B6/B7) or MOVSX (0F BE/BF)", opcode_at);
+    mov.kind = MmioMovKind::load;
+    mov.width = (opcode & 1) ? 2 : 1;
+    mov.dest_width = op;
+    mov.extend = opcode >= 0xBE ? MmioExtend::sign : MmioExtend::zero;
+  } else {
+    switch (opcode) {
+      case 0x88: case 0x8A: case 0xC6: case 0xA0: case 0xA2: mov.width = 1; break;
+      case 0x89: case 0x8B: case 0xC7: case 0xA1: case 0xA3: mov.width = op; break;
+      default: return refuse("not a MOV (88-8B, C6/C7, A0-A3) or MOVZX/MOVSX", opcode_at);
     }
-    if (mod == 1) displacement = 1;
-    if (mod == 2 || (mod == 0 && rm == 5)) displacement = 4;
+    mov.dest_width = mov.width;
+    mov.kind = (opcode == 0x8A || opcode == 0x8B || opcode == 0xA0 || opcode == 0xA1) ? MmioMovKind::load
+               : (opcode == 0xC6 || opcode == 0xC7)                                  ? MmioMovKind::store_immediate
+                                                                                     : MmioMovKind::store_register;
+    moffs = opcode >= 0xA0 && opcode <= 0xA3;
   }
-  i += displacement;
+
+  if (moffs) {  // AL/eAX and an address of the address size, no ModRM
+    i += addr_bytes;
+  } else {
+    if (i >= limit) return make_error(Status::truncated, "instruction bytes end before ModRM", i);
+    const u8 modrm = code[i++];
+    if ((modrm >> 6) == 3) return refuse("register operand: no memory access to emulate", i - 1);
+    const u8 reg3 = (modrm >> 3) & 7;
+    if (mov.kind == MmioMovKind::store_immediate) {
+      if (reg3 != 0) return refuse("C6/C7 with reg field not 0", i - 1);
+    } else if (mov.dest_width == 1 && !rex && reg3 >= 4) {
+      mov.reg = static_cast<u8>(reg3 - 4);  // AH, CH, DH, BH (Vol. 2A Table 3-1)
+      mov.high_byte = true;
+    } else {
+      mov.reg = static_cast<u8>(reg3 | ((rex & 0x04) << 1));  // REX.R
+    }
+    const Result<usize> tail = modrm_tail(code, i, limit, modrm, addr16);
+    if (!tail) return tail.error();
+    i += tail.value();
+  }
   if (mov.kind == MmioMovKind::store_immediate) {
-    if (i + 4 > limit) return make_error(Status::truncated, "instruction bytes end inside the immediate", i);
-    mov.immediate = load_le32(&code[i]);
-    i += 4;
+    const usize n = mov.width == 1 ? 1 : mov.width == 2 ? 2 : 4;  // imm32 sign-extended for 64-bit
+    if (i + n > limit) return make_error(Status::truncated, "instruction bytes end inside the immediate", i);
+    u64 imm = 0;
+    for (usize k = 0; k < n; ++k) imm |= u64{code[i + k]} << (8 * k);
+    if (mov.width == 8 && (imm >> 31)) imm |= 0xFFFFFFFF00000000;
+    mov.immediate = imm;
+    i += n;
   }
   if (i > limit) return make_error(Status::truncated, "instruction bytes end inside the displacement", i);
   mov.length = static_cast<u8>(i);
   return mov;
+}
+
+u64 mmio_load_value(const MmioMov& mov, u64 data) {
+  u64 v = data & mask_of(mov.width);
+  if (mov.extend == MmioExtend::sign && mov.width < 8 && ((v >> (8 * mov.width - 1)) & 1)) v |= ~mask_of(mov.width);
+  return v & mask_of(mov.dest_width);
+}
+
+u64 mmio_merge_register(const MmioMov& mov, u64 old_register, u64 data) {
+  const u64 v = mmio_load_value(mov, data);
+  if (mov.high_byte) return (old_register & ~u64{0xFF00}) | (v << 8);
+  if (mov.dest_width < 4) return (old_register & ~mask_of(mov.dest_width)) | v;
+  return v;  // 32-bit destinations zero-extend, 64-bit ones are whole
+}
+
+u64 mmio_store_value(const MmioMov& mov, u64 source_register) {
+  if (mov.kind == MmioMovKind::store_immediate) return mov.immediate & mask_of(mov.width);
+  if (mov.high_byte) return (source_register >> 8) & 0xFF;
+  return source_register & mask_of(mov.width);
 }
 
 }  // namespace nucleo

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // The MOV decoder for emulated APIC-page accesses (kernel/virt/lapic/
-// mmio_mov.cpp): the three opcodes in every addressing form's length
-// (ModRM, SIB, disp8/16/32, RIP-relative), prefixes, REX.R, and what it
-// refuses. Lengths were assembled by hand from SDM Vol. 2A Tables 2-1 to 2-3.
+// mmio_mov.cpp): the opcodes in every addressing form's length (ModRM,
+// SIB, disp8/16/32, RIP-relative), byte/word/quadword operands, AH..BH,
+// MOVZX/MOVSX, moffs, prefixes, REX, and what it refuses (Zydis checks
+// the same forms: host-tests/oracle/mmio_mov_zydis_oracle.cpp). Lengths were assembled by hand from SDM Vol. 2A Tables 2-1 to 2-3.
 #include <gtest/gtest.h>
 
 #include <vector>
@@ -107,15 +108,14 @@ TEST(MmioMov, GivenOtherInstructionsWhenDecodedThenRefusedWithAReason) {
     std::vector<u8> bytes;
     CodeSize size;
   } rows[] = {
-      {{0x8A, 0x03}, CodeSize::bits32},              // MOV r8, m8
-      {{0x66, 0x8B, 0x03}, CodeSize::bits32},        // 16-bit operand
-      {{0x8B, 0x03}, CodeSize::bits16},              // 16-bit operand by default
-      {{0x48, 0x8B, 0x03}, CodeSize::bits64},        // REX.W
       {{0x8B, 0xC3}, CodeSize::bits32},              // register to register
       {{0xC7, 0x4B, 0x10, 0, 0, 0, 0}, CodeSize::bits32},  // C7 /1
       {{0xF0, 0x89, 0x03}, CodeSize::bits32},        // LOCK
       {{0xF3, 0xA5}, CodeSize::bits32},              // REP MOVSD
-      {{0x0F, 0xB6, 0x03}, CodeSize::bits32},        // MOVZX
+      {{0x0F, 0xAF, 0x03}, CodeSize::bits32},        // IMUL r32, m32 (two-byte, not MOVZX/MOVSX)
+      {{0xC6, 0x4B, 0x10, 0}, CodeSize::bits32},     // C6 /1
+      {{0x0F, 0xB6, 0xC3}, CodeSize::bits32},        // MOVZX from a register
+      {{0x8A, 0xC3}, CodeSize::bits32},              // MOV r8, r8
       {{0x87, 0x03}, CodeSize::bits32},              // XCHG
   };
   for (const auto& row : rows) {
@@ -123,6 +123,92 @@ TEST(MmioMov, GivenOtherInstructionsWhenDecodedThenRefusedWithAReason) {
     EXPECT_FALSE(m) << "first byte " << std::hex << int{row.bytes[0]};
     if (!m) EXPECT_EQ(m.error().status, Status::unsupported);
   }
+}
+
+struct WidthRow {
+  std::vector<u8> bytes;
+  CodeSize size;
+  MmioMovKind kind;
+  u8 reg;
+  bool high_byte;
+  u8 width, dest_width;
+  MmioExtend extend;
+  u64 immediate;
+  u8 length;
+};
+
+TEST(MmioMov, GivenByteWordQuadwordMoffsAndExtendingFormsWhenDecodedThenWidthsRegisterAndLength) {
+  using K = MmioMovKind;
+  using E = MmioExtend;
+  constexpr CodeSize b16 = CodeSize::bits16, b32 = CodeSize::bits32, b64 = CodeSize::bits64;
+  const WidthRow rows[] = {
+      {{0x8A, 0x03}, b32, K::load, 0, false, 1, 1, E::none, 0, 2},                 // mov al, [ebx]
+      {{0x8A, 0x23}, b32, K::load, 0, true, 1, 1, E::none, 0, 2},                  // mov ah, [ebx]
+      {{0x8A, 0x3B}, b32, K::load, 3, true, 1, 1, E::none, 0, 2},                  // mov bh, [ebx]
+      {{0x40, 0x8A, 0x23}, b64, K::load, 4, false, 1, 1, E::none, 0, 3},           // mov spl, [rbx] (REX)
+      {{0x44, 0x88, 0x03}, b64, K::store_register, 8, false, 1, 1, E::none, 0, 3},  // mov [rbx], r8b
+      {{0x88, 0x2B}, b32, K::store_register, 1, true, 1, 1, E::none, 0, 2},        // mov [ebx], ch
+      {{0x66, 0x8B, 0x03}, b32, K::load, 0, false, 2, 2, E::none, 0, 3},           // mov ax, [ebx]
+      {{0x8B, 0x07}, b16, K::load, 0, false, 2, 2, E::none, 0, 2},                 // 16-bit code: mov ax, [bx]
+      {{0x48, 0x8B, 0x03}, b64, K::load, 0, false, 8, 8, E::none, 0, 3},           // mov rax, [rbx]
+      {{0x66, 0x48, 0x8B, 0x03}, b64, K::load, 0, false, 8, 8, E::none, 0, 4},     // REX.W beats 66
+      {{0xC6, 0x03, 0x81}, b32, K::store_immediate, 0, false, 1, 1, E::none, 0x81, 3},
+      {{0x66, 0xC7, 0x03, 0x34, 0x12}, b32, K::store_immediate, 0, false, 2, 2, E::none, 0x1234, 5},
+      {{0x48, 0xC7, 0x03, 0x00, 0x00, 0x00, 0x80}, b64, K::store_immediate, 0, false, 8, 8, E::none,
+       0xFFFFFFFF80000000, 7},                                                    // imm32 sign-extended
+      {{0x0F, 0xB6, 0x0B}, b32, K::load, 1, false, 1, 4, E::zero, 0, 3},           // movzx ecx, byte [ebx]
+      {{0x0F, 0xB7, 0x0B}, b32, K::load, 1, false, 2, 4, E::zero, 0, 3},           // movzx ecx, word [ebx]
+      {{0x0F, 0xBE, 0x2B}, b32, K::load, 5, false, 1, 4, E::sign, 0, 3},           // movsx ebp, byte [ebx]: no AH..BH
+      {{0x66, 0x0F, 0xBE, 0x0B}, b32, K::load, 1, false, 1, 2, E::sign, 0, 4},     // movsx cx, byte [ebx]
+      {{0x4C, 0x0F, 0xBF, 0x0B}, b64, K::load, 9, false, 2, 8, E::sign, 0, 4},     // movsx r9, word [rbx]
+      {{0xA1, 0x80, 0x00, 0xE0, 0xFE}, b32, K::load, 0, false, 4, 4, E::none, 0, 5},   // mov eax, [moffs32]
+      {{0xA0, 0x80, 0x00}, b16, K::load, 0, false, 1, 1, E::none, 0, 3},               // mov al, [moffs16]
+      {{0x67, 0xA3, 0x80, 0x00}, b32, K::store_register, 0, false, 4, 4, E::none, 0, 4},  // 67: moffs16
+      {{0xA2, 0x80, 0x00, 0xE0, 0xFE, 0, 0, 0, 0}, b64, K::store_register, 0, false, 1, 1, E::none, 0, 9},  // moffs64
+      {{0x67, 0xA1, 0x80, 0x00, 0xE0, 0xFE}, b64, K::load, 0, false, 4, 4, E::none, 0, 6},  // 67: moffs32
+  };
+  for (const WidthRow& row : rows) {
+    std::vector<u8> bytes = row.bytes;
+    const usize n = bytes.size();
+    bytes.resize(15, 0x90);
+    const Result<MmioMov> m = decode(bytes, row.size);
+    ASSERT_TRUE(m) << m.error().what << ", row starting " << std::hex << int{row.bytes[0]} << " " << int{row.bytes[1]};
+    SCOPED_TRACE(testing::Message() << "row starting " << std::hex << int{row.bytes[0]} << " " << int{row.bytes[1]});
+    EXPECT_EQ(m->kind, row.kind);
+    EXPECT_EQ(m->reg, row.reg);
+    EXPECT_EQ(m->high_byte, row.high_byte);
+    EXPECT_EQ(m->width, row.width);
+    EXPECT_EQ(m->dest_width, row.dest_width);
+    EXPECT_EQ(m->extend, row.extend);
+    EXPECT_EQ(m->immediate, row.immediate);
+    EXPECT_EQ(m->length, row.length);
+    EXPECT_EQ(m->length, n);
+  }
+}
+
+TEST(MmioMov, GivenLoadedBytesWhenMergedThenTheDestinationsWidthRulesApply) {
+  MmioMov m;
+  m.width = m.dest_width = 1;
+  EXPECT_EQ(mmio_merge_register(m, 0x1122334455667788, 0xAB), 0x11223344556677ABu);
+  m.high_byte = true;
+  EXPECT_EQ(mmio_merge_register(m, 0x1122334455667788, 0xAB), 0x112233445566AB88u);
+  EXPECT_EQ(mmio_store_value(m, 0xABCD), 0xABu);
+  m = MmioMov{};
+  m.width = m.dest_width = 2;
+  EXPECT_EQ(mmio_merge_register(m, 0x1122334455667788, 0xFFFFABCD), 0x112233445566ABCDu);
+  m.width = 1;
+  m.dest_width = 8;
+  m.extend = MmioExtend::sign;
+  EXPECT_EQ(mmio_merge_register(m, 0, 0x80), 0xFFFFFFFFFFFFFF80u);
+  m.extend = MmioExtend::zero;
+  EXPECT_EQ(mmio_merge_register(m, ~u64{0}, 0x80), 0x80u);
+  m.width = m.dest_width = 4;
+  m.extend = MmioExtend::none;
+  EXPECT_EQ(mmio_merge_register(m, ~u64{0}, 0x12345678), 0x12345678u);
+  EXPECT_EQ(mmio_store_value(m, 0xAAAAAAAA12345678), 0x12345678u);
+  m.kind = MmioMovKind::store_immediate;
+  m.immediate = 0xFFFFFFFF80000000;
+  EXPECT_EQ(mmio_store_value(m, 0), 0x80000000u);
 }
 
 TEST(MmioMov, GivenTruncatedBytesWhenDecodedThenTruncatedAndNothingReadPastTheEnd) {
