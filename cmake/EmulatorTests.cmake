@@ -293,7 +293,7 @@ nucleo_boot_test(NAME vms_hostile_restart EMULATOR bochs TIMEOUT 600 ARGS
 # when a configuration names them, loaded through the 64-bit boot protocol
 # (docs/loaders.md). The kernel's own lines, the init's CPU count, nothing
 # a kernel prints when something is wrong, and the init's clean exit.
-# Bochs needs ~10 minutes of wall time for one boot (most of it the
+# Bochs needs 7-11 minutes of wall time for one boot (most of it the
 # decompressor): one vCPU runs every time, 2 and 4 vCPUs and the
 # crash-and-restart run only with -DNUCLEO_LINUX_TESTS=ON (label linux-smp).
 set(NUCLEO_LINUX_REJECT --reject "BUG:|WARNING:|Call Trace|Kernel panic|unchecked MSR|Oops")
