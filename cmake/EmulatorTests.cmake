@@ -375,3 +375,47 @@ nucleo_boot_test(NAME vms_hostile_restart EMULATOR bochs TIMEOUT 900 ARGS
   --reject ": UNEXPECTED"
   --reject "^\\[hostile\\] .{201}"
   -- vm.ap_delay_ms=200)
+
+# Linux (docs/guests.md): Debian's stock kernel and a busybox initramfs,
+# fetched and built into <build>/guests/ by tools/nucleolib/linux_guest.py
+# when a configuration names them, loaded through the 64-bit boot protocol
+# (docs/loaders.md). The kernel's own lines, the init's CPU count, nothing
+# a kernel prints when something is wrong, and the init's clean exit.
+# Bochs needs 7-11 minutes of wall time for one boot (most of it the
+# decompressor): one vCPU runs every time, 2 and 4 vCPUs and the
+# crash-and-restart run only with -DNUCLEO_LINUX_TESTS=ON (label linux-smp).
+set(NUCLEO_LINUX_REJECT --reject "BUG:|WARNING:|Call Trace|Kernel panic|unchecked MSR|Oops")
+nucleo_boot_test(NAME linux_1cpu EMULATOR bochs TIMEOUT 1800 ARGS
+  --cores 2 --memory 512 --timeout 1700 --config configs/tests/linux_1cpu.toml --expect-code 0 --expect-vm linux=0
+  --expect "^\\[linux\\] \\[ +0\\.0+\\] Linux version [0-9.]+-[0-9]+-amd64 "
+  --expect "^\\[linux\\] \\[ *[0-9.]+\\] smpboot: Total of 1 processors activated"
+  --expect "^\\[linux\\] \\[ *[0-9.]+\\] Run /init as init process"
+  --expect "^\\[linux\\] (\\[ *[0-9.]+\\] )?nucleo-linux: Linux [^ ]+ [0-9.]+-[0-9]+-amd64 "
+  --expect "^\\[linux\\] (\\[ *[0-9.]+\\] )?nucleo-linux: cpus=1$"
+  --expect "^\\[linux\\] (\\[ *[0-9.]+\\] )?nucleo-linux: power off$"
+  ${NUCLEO_LINUX_REJECT})
+option(NUCLEO_LINUX_TESTS "Linux boots on 2 and 4 vCPUs and with a restart (slow)" OFF)
+if(NUCLEO_LINUX_TESTS)
+  foreach(n 2 4)
+    math(EXPR cores "${n} + 1")
+    nucleo_boot_test(NAME linux_${n}cpu EMULATOR bochs TIMEOUT 3600 ARGS
+      --cores ${cores} --memory 512 --timeout 3500 --config configs/tests/linux_${n}cpu.toml --expect-code 0
+      --expect-vm linux=0
+      --expect "^\\[linux\\] \\[ *[0-9.]+\\] smpboot: Total of ${n} processors activated"
+      --expect "^\\[linux\\] (\\[ *[0-9.]+\\] )?nucleo-linux: cpus=${n}$"
+      --expect "^\\[linux\\] (\\[ *[0-9.]+\\] )?nucleo-linux: power off$"
+      ${NUCLEO_LINUX_REJECT})
+    set_tests_properties(bochs.linux_${n}cpu PROPERTIES LABELS linux-smp)
+  endforeach()
+  # The init crashes the kernel (sysrq c), panic=-1 reboots, nucleo restarts
+  # the VM with nucleo.boot=1 and the second boot powers off.
+  nucleo_boot_test(NAME linux_restart EMULATOR bochs TIMEOUT 3600 ARGS
+    --cores 2 --memory 512 --timeout 3500 --config configs/tests/linux_restart.toml --expect-code 0
+    --expect-vm linux=0
+    --expect "^\\[linux\\] (\\[ *[0-9.]+\\] )?nucleo-linux: crashing the kernel$"
+    --expect "^\\[linux\\] \\[ *[0-9.]+\\] Kernel panic - not syncing: sysrq triggered crash"
+    --expect "^warning: vm linux: stopped: .*restarting it \\(restart 1\\)"
+    --expect "^\\[linux\\] (\\[ *[0-9.]+\\] )?nucleo-linux: boot=1 test=panic$"
+    --expect "^vm linux: the guest exited with code 0 \\(1 restarts\\)")
+  set_tests_properties(bochs.linux_restart PROPERTIES LABELS linux-smp)
+endif()

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // libFuzzer target: arbitrary bytes as a guest kernel image for the
-// Multiboot1 and Multiboot2 loaders, over 16 MiB of fake guest RAM (a
-// global, so ASan's redzones catch a write past it). Byte 0 picks the
-// loader and the options (RSDP given or broken, modules, a command line
+// Multiboot1, Multiboot2 and Linux bzImage loaders, over 16 MiB of fake
+// guest RAM (a global, so ASan's redzones catch a write past it). Byte 0
+// picks the loader and the options (RSDP given or broken, modules, a command line
 // too long for the boot information area); the rest is the image. A success
 // must follow the placement rules of docs/loaders.md and carry the
 // protocol's magic and a boot information the hypervisor's own Multiboot2
@@ -10,6 +10,7 @@
 #include "host-tests/fuzz/fuzz_check.hpp"
 #include "kernel/boot_info/multiboot2.hpp"
 #include "kernel/virt/loader/guest_memory_map.hpp"
+#include "kernel/virt/loader/linux_loader.hpp"
 #include "kernel/virt/loader/multiboot1_loader.hpp"
 #include "kernel/virt/loader/multiboot2_loader.hpp"
 
@@ -30,6 +31,7 @@ enum Option : u8 {
   kBreakRsdp = 1 << 2,
   kGiveModules = 1 << 3,
   kLongCmdline = 1 << 4,
+  kUseLinux = 1 << 5,  // wins over kUseMultiboot2
 };
 
 void put_rsdp(bool broken) {
@@ -81,6 +83,29 @@ void check_loaded(const LoadedGuest& g, const LoadRequest& req, bool mb2) {
   }
 }
 
+// The Linux loader: a long-mode entry at the kernel + 0x200 with RSI =
+// boot_params, everything it built inside the boot information area, the
+// kernel's init_size range inside high RAM, the initrd above the kernel,
+// 4-byte aligned, byte-exact.
+void check_linux(const LoadedGuest& g, const LoadRequest& req) {
+  const auto in_area = [](u64 gpa) { return gpa >= kBootInfoBase && gpa < kBootInfoEnd; };
+  NUCLEO_FUZZ_CHECK(g.entry.long_mode && g.entry.rsi == kBootInfoBase && g.info.begin == kBootInfoBase);
+  NUCLEO_FUZZ_CHECK(in_area(g.entry.cr3) && in_area(g.entry.gdt_base) && g.entry.gdt_limit == 31);
+  NUCLEO_FUZZ_CHECK(g.image.begin >= kHighRamBase && g.image.begin < g.image.end && g.image.end <= kRamSize);
+  NUCLEO_FUZZ_CHECK(g.entry.eip == g.image.begin + 0x200);
+  NUCLEO_FUZZ_CHECK(g.module_count == req.modules.size());
+  u64 previous_end = g.image.end;
+  for (usize i = 0; i < g.module_count; ++i) {
+    const GuestRange& m = g.modules[i];
+    NUCLEO_FUZZ_CHECK(m.begin % 4 == 0 && m.begin >= previous_end && m.end <= kRamSize);
+    NUCLEO_FUZZ_CHECK(m.end - m.begin == req.modules[i].bytes.size());
+    for (usize j = 0; j < req.modules[i].bytes.size(); j += 251)
+      NUCLEO_FUZZ_CHECK(g_ram[m.begin + j] == req.modules[i].bytes[j]);
+    previous_end = m.end;
+  }
+  NUCLEO_FUZZ_CHECK(load_le32(g_ram + kBootInfoBase + lbp::kCmdLinePtr) != 0);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const u8* data, usize size) {
@@ -108,8 +133,13 @@ extern "C" int LLVMFuzzerTestOneInput(const u8* data, usize size) {
   }
 
   LoadDiagnostic diag;
-  const Result<LoadedGuest> r = mb2 ? load_multiboot2(vm, req, &diag) : load_multiboot1(vm, req, &diag);
-  if (r.ok()) {
+  const bool linux = (options & kUseLinux) != 0;
+  const Result<LoadedGuest> r = linux ? load_linux(vm, req, &diag)
+                                : mb2 ? load_multiboot2(vm, req, &diag)
+                                      : load_multiboot1(vm, req, &diag);
+  if (r.ok() && linux) {
+    check_linux(r.value(), req);
+  } else if (r.ok()) {
     check_loaded(r.value(), req, mb2);
   } else {
     NUCLEO_FUZZ_CHECK(r.error().what != nullptr && r.error().what[0] != '\0');
@@ -117,7 +147,8 @@ extern "C" int LLVMFuzzerTestOneInput(const u8* data, usize size) {
     char line[256];
     BufferSink sink(line, sizeof line);
     format_load_error(sink, r.error(), diag);
-    NUCLEO_FUZZ_CHECK(sink.view().size() > 12 && sink.view().starts_with(mb2 ? "multiboot2: " : "multiboot1: "));
+    NUCLEO_FUZZ_CHECK(sink.view().size() > 12 &&
+                      sink.view().starts_with(linux ? "linux: " : mb2 ? "multiboot2: " : "multiboot1: "));
   }
   return 0;
 }

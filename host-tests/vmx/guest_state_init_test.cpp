@@ -43,6 +43,18 @@ GuestStart protected32() {
   s.rsp = 0x90000;
   return s;
 }
+GuestStart long64() {  // the Linux 64-bit boot protocol's entry
+  GuestStart s;
+  s.mode = GuestStart::Mode::long64;
+  s.rip = 0x1000200;
+  s.rsp = 0x90000;
+  s.code_sel = 0x10;
+  s.data_sel = 0x18;
+  s.cr3 = 0x93000;
+  s.gdtr_base = 0x92000;
+  s.gdtr_limit = 31;
+  return s;
+}
 GuestStart real_at(u16 cs) {
   GuestStart s;
   s.mode = GuestStart::Mode::real;
@@ -56,8 +68,8 @@ TEST(GuestStateInit, GivenEachRecordedCpuWithUnrestrictedGuestWhenStartStatesWri
   for (const char* recording : kRecordings) {
     const VmxCapabilities caps = test::load_vmx_caps(recording);
     if (!caps.has_unrestricted_guest()) continue;  // nucleo requires it (vmx/hw/vcpu.cpp)
-    for (const GuestStart& start : {protected32(), real_at(0xF000), real_at(0x9A00)}) {
-      SCOPED_TRACE(std::string(recording) + (start.mode == GuestStart::Mode::real ? " real" : " protected32"));
+    for (const GuestStart& start : {protected32(), real_at(0xF000), real_at(0x9A00), long64()}) {
+      SCOPED_TRACE(std::string(recording) + " mode " + std::to_string(static_cast<int>(start.mode)));
       FakeVmcs v;
       write_controls(v, caps);
       const Error e = write_guest_state(v, caps, start);
@@ -67,7 +79,7 @@ TEST(GuestStateInit, GivenEachRecordedCpuWithUnrestrictedGuestWhenStartStatesWri
       ++checked;
     }
   }
-  EXPECT_GE(checked, 12);
+  EXPECT_GE(checked, 16);
 }
 
 TEST(GuestStateInit, GivenProtected32WhenWrittenThenFlatSegmentsPeWithVmxFixedBitsAndTheStartRipRsp) {
@@ -91,6 +103,32 @@ TEST(GuestStateInit, GivenProtected32WhenWrittenThenFlatSegmentsPeWithVmxFixedBi
   EXPECT_EQ(v.read(Vmcs64::guest_pat), 0x0007040600070406u);
   EXPECT_EQ(v.read(Vmcs64::vmcs_link_pointer), ~u64{0});
   EXPECT_EQ(v.read(Vmcs32::entry_interruption_info), 0u);
+}
+
+TEST(GuestStateInit, GivenLong64WhenWrittenThenPagingPaeLmaIa32eEntryAndTheGivenSelectorsCr3AndGdt) {
+  const VmxCapabilities caps = test::haswell_caps();
+  FakeVmcs v;
+  write_controls(v, caps);
+  ASSERT_TRUE(write_guest_state(v, caps, long64()).ok());
+  EXPECT_EQ(v.read(VmcsNat::cr0_read_shadow), 0x80000011u);
+  EXPECT_EQ(v.read(VmcsNat::guest_cr0), 0x80000031u);
+  EXPECT_EQ(v.read(VmcsNat::cr4_read_shadow), 0x20u);
+  EXPECT_EQ(v.read(VmcsNat::guest_cr4), 0x2020u);
+  EXPECT_EQ(v.read(VmcsNat::guest_cr3), 0x93000u);
+  EXPECT_EQ(v.read(Vmcs64::guest_efer), 0x500u);  // LME | LMA
+  EXPECT_NE(v.read(Vmcs32::entry_controls) & entry_ctl::kIa32eModeGuest, 0u);
+  EXPECT_EQ(v.read(Vmcs16::guest_cs), 0x10u);
+  EXPECT_EQ(v.read(Vmcs32::guest_cs_access), 0xA09Bu);  // L set, D/B clear
+  EXPECT_EQ(v.read(Vmcs16::guest_ds), 0x18u);
+  EXPECT_EQ(v.read(Vmcs16::guest_ss), 0x18u);
+  EXPECT_EQ(v.read(Vmcs32::guest_ss_access), 0xC093u);
+  EXPECT_EQ(v.read(VmcsNat::guest_gdtr_base), 0x92000u);
+  EXPECT_EQ(v.read(Vmcs32::guest_gdtr_limit), 31u);
+  EXPECT_EQ(v.read(VmcsNat::guest_rip), 0x1000200u);
+  // Written again in protected mode (an INIT), the vCPU leaves IA-32e mode.
+  ASSERT_TRUE(write_guest_state(v, caps, protected32()).ok());
+  EXPECT_EQ(v.read(Vmcs32::entry_controls) & entry_ctl::kIa32eModeGuest, 0u);
+  EXPECT_EQ(v.read(Vmcs64::guest_efer), 0u);
 }
 
 TEST(GuestStateInit, GivenRealModeWhenWrittenThenCsBaseIsTheSelectorTimes16AndCacheDisabledAtReset) {

@@ -16,7 +16,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import build
+from . import build, linux_guest
 
 # The CMake target that builds every in-tree guest image (guests/).
 GUESTS_TARGET = "nucleo-guests"
@@ -67,6 +67,8 @@ def images(config: Path, bdir: Path | None = None) -> ConfigImages:
             if not isinstance(name, str) or not name or name in seen:
                 continue
             seen.add(name)
+            if name in linux_guest.OUTPUTS:
+                _build_linux_guest(bdir, out)
             path = _image_path(name, config.parent, bdir)
             if path is None:
                 out.problems.append(f"{config}: image '{name}' of VM "
@@ -75,6 +77,15 @@ def images(config: Path, bdir: Path | None = None) -> ConfigImages:
                 continue
             out.modules.append((str(path), name))
     return out
+
+
+def _build_linux_guest(bdir: Path, out: ConfigImages) -> None:
+    """The Debian kernel and busybox initramfs are not CMake targets: they
+    are fetched and built (then cached) when a configuration names them."""
+    try:
+        linux_guest.build(bdir)
+    except (linux_guest.LinuxGuestError, OSError) as exc:
+        out.problems.append(f"the Linux guest cannot be built: {exc}")
 
 
 def report(found: ConfigImages) -> None:

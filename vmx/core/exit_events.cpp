@@ -80,7 +80,7 @@ void enter_wait_for_sipi(ExitContext& ctx) {
 // slice starts now. `what` names the cause in a diagnostic.
 ExitAction leave_wait_for_sipi(ExitContext& ctx, const GuestStart& start, const char* what) {
   __atomic_store_n(&ctx.vcpu.waiting_for_sipi, 0u, __ATOMIC_RELEASE);
-  (void)ctx.vmcs.write(Vmcs32::entry_controls, ctx.vmcs.read(Vmcs32::entry_controls) & ~entry_ctl::kIa32eModeGuest);
+  // write_guest_state also clears the IA-32e mode guest entry control.
   const Error e = write_guest_state(ctx.vmcs, ctx.caps, start);
   if (!e.ok()) {
     ctx.vm.diagnose("{}: cannot write the start state: {}", what, e.what);

@@ -64,6 +64,12 @@ void VirtualLapic::reset() {
 // already have arrived.
 void VirtualLapic::init_reset() { clear_state(); }
 
+void VirtualLapic::enter_virtual_wire_mode() {
+  constexpr u32 kExtInt = 7u << 8, kNmi = 4u << 8;  // delivery modes (11.5.1)
+  page_.set(kLvtLint0, kExtInt);
+  page_.set(kLvtLint1, kNmi);
+}
+
 void VirtualLapic::clear_state() {
   page_.clear();
   for (u32 i = 0; i < 8; ++i) {

@@ -113,6 +113,12 @@ class VirtualLapic {
   void reset();
   // INIT (11.4.7.3): the same except the APIC ID and the mode.
   void init_reset();
+  // What PC firmware leaves in the bootstrap processor's APIC before it
+  // starts an OS: virtual wire mode (MultiProcessor Specification 1.4,
+  // 3.6.2.2), LINT0 = ExtINT and LINT1 = NMI, unmasked. Linux keeps LINT0
+  // as it finds it when there is no I/O APIC, so the 8259's interrupts
+  // reach it only this way. Used by the loaders that stand in for firmware.
+  void enter_virtual_wire_mode();
 
   // ---- xAPIC MMIO (offset in the page; 32-bit accesses at 16-byte steps) --
   u32 read(u32 offset);

@@ -12,6 +12,7 @@ void format_load_error(Sink& sink, const Error& error, const LoadDiagnostic& dia
     format(sink, " ({} {})", diag.item, diag.index);
   else if (diag.has_range)
     format(sink, " ([{:#x}, {:#x}))", diag.range.begin, diag.range.end);
+  if (diag.protocol != 0) format(sink, " (boot protocol {}.{:02})", diag.protocol >> 8, diag.protocol & 0xFF);
 }
 
 }  // namespace nucleo::loader

@@ -37,11 +37,27 @@ struct LoadRequest {
 // undefined. EAX and EBX carry the magic and the boot information address.
 // On VT-x this is vmx::GuestStart{protected32, rip = eip, rsp = 0} plus the
 // two registers in GuestRegs.
+//
+// The Linux 64-bit boot protocol (Documentation/arch/x86/boot.rst, "64-bit
+// Boot Protocol") enters in long mode instead: `long_mode` set, paging on
+// with CR3 = `cr3` (identity-mapped tables the loader built), a GDT at
+// `gdt_base` (limit `gdt_limit`) with CS = kLinuxBootCs, DS/ES/SS =
+// kLinuxBootDs, interrupts disabled, RSI = `rsi` (boot_params), RIP = `eip`.
 struct BootEntry {
   u32 eip = 0;
   u32 eax = 0;
   u32 ebx = 0;
+  bool long_mode = false;
+  u64 rsi = 0;
+  u64 cr3 = 0;
+  u64 gdt_base = 0;
+  u16 gdt_limit = 0;
 };
+
+// boot.rst, "32-bit Boot Protocol" / "64-bit Boot Protocol": __BOOT_CS and
+// __BOOT_DS, GDT entries 2 and 3.
+constexpr u16 kLinuxBootCs = 0x10;
+constexpr u16 kLinuxBootDs = 0x18;
 
 struct GuestRange {
   u64 begin = 0;
@@ -59,11 +75,14 @@ struct LoadedGuest {
 // What a refusal is about, beyond the static Error text: which item (a
 // segment, module or header tag, by index) and which guest-physical range.
 struct LoadDiagnostic {
-  const char* loader = "";  // "multiboot1" or "multiboot2"
+  const char* loader = "";  // "multiboot1", "multiboot2" or "linux"
   const char* item = "";    // "segment", "module", "tag", or "" when no item applies
   u32 index = 0;
   bool has_range = false;
   GuestRange range;
+  // Linux: the image's boot protocol version (0x020A = 2.10) when a refusal
+  // is about it, printed as "(boot protocol 2.10)"; 0 otherwise.
+  u16 protocol = 0;
 };
 
 // One line: "multiboot1: segment lies in the legacy hole (segment 2

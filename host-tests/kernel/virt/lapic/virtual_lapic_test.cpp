@@ -32,6 +32,17 @@ TEST(VirtualLapic, GivenPowerUpWhenRegistersReadThenResetValuesOfSdm11_4_7_1) {
   EXPECT_FALSE(a.software_enabled());
 }
 
+TEST(VirtualLapic, GivenVirtualWireModeWhenEnteredThenLint0IsExtIntAndLint1NmiUnmaskedAndResetUndoesIt) {
+  LapicVm vm(1);
+  vm[0].enter_virtual_wire_mode();
+  EXPECT_EQ(vm[0].read(kLvtLint0), 0x700u);  // MP spec 1.4, 3.6.2.2
+  EXPECT_EQ(vm[0].read(kLvtLint1), 0x400u);
+  EXPECT_EQ(vm[0].read(kLvtTimer), kLvtMasked);
+  vm[0].reset();
+  EXPECT_EQ(vm[0].read(kLvtLint0), kLvtMasked);
+  EXPECT_EQ(vm[0].read(kLvtLint1), kLvtMasked);
+}
+
 TEST(VirtualLapic, GivenIdAndVersionWhenWrittenThenTheyKeepTheirValues) {
   LapicVm vm(2);
   vm[1].write(kId, 0x07000000);
