@@ -84,7 +84,8 @@ void write(Str text, Style style) {
 
 bool try_write(Str text) {
   if (!g_lock.try_lock()) return false;
-  for (usize i = 0; i < g_count; ++i) g_devices[i]->write(text);
+  record(text, Style::normal);
+  for (usize i = 0; i < g_count; ++i) write_to(g_slots[i], text, Style::normal);
   g_lock.unlock();
   return true;
 }
